@@ -1,0 +1,257 @@
+"""Age-to-age development factors, their variance parameters σ² and the selections that produced them.
+
+For each development age k the factor is the weighted least-squares estimate of ``C_{i,k+1} ≈ f_k C_{i,k}``
+with variance proportional to ``C_{i,k}^α`` (Mack 1993; Barnett & Zehnwirth 2000):
+
+    f_k = Σ_i w_ik C_ik^{1−α} C_{i,k+1} / Σ_i w_ik C_ik^{2−α}
+
+- ``volume`` (α = 1): Σ C_{i,k+1} / Σ C_ik, the chain-ladder factor;
+- ``simple`` (α = 2): the arithmetic mean of the link ratios;
+- ``regression`` (α = 0): least squares through the origin, Σ C_ik C_{i,k+1} / Σ C_ik².
+
+``w_ik`` is 1 for a link ratio that is used and 0 for one excluded (latest n origins, high/low, or a cell
+excluded with a recorded reason). The variance parameter is
+
+    σ_k² = 1/(n_k − 1) · Σ_i w_ik C_ik^{2−α} (C_{i,k+1}/C_ik − f_k)²
+
+and s.e.(f_k)² = σ_k² / Σ_i w_ik C_ik^{2−α}. Where σ_k cannot be estimated (one link ratio) it is
+extrapolated by Mack's rule, σ_k² = min(σ_{k−1}⁴/σ_{k−2}², σ_{k−2}², σ_{k−1}²) (Mack 1993, p. 218), or
+log-linearly, ln σ_k = a + b·k fitted on the estimable σ's.
+
+Every choice is recorded in :attr:`DevelopmentFit.selections` so that the actuarial opinion can state it
+(KZ191-OP item 5: choice of development factors).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from aktuar.core.reserving.tails import Tail, TailFit
+from aktuar.core.reserving.triangles import Triangle
+from aktuar.errors import InputError
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+Average = Literal["volume", "simple", "regression"]
+SigmaRule = Literal["mack", "loglinear"]
+ALPHA: dict[str, float] = {"volume": 1.0, "simple": 2.0, "regression": 0.0}
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A link ratio excluded by hand: the one from ``age`` of ``origin``, with the reason recorded."""
+
+    origin: str
+    age: int
+    reason: str
+
+    def __post_init__(self) -> None:
+        if not self.reason.strip():
+            raise InputError(f"excluding origin {self.origin} age {self.age} needs a reason")
+
+
+@dataclass(frozen=True)
+class DevelopmentFit:
+    """Fitted development: factors, cumulative factors to ultimate, and their statistics.
+
+    Arrays are per segment: ``ldf`` (S, D−1) from ``ages[k]`` to ``ages[k+1]``; ``cdf`` (S, D) from each age to
+    ultimate including the tail; ``used`` (S, O, D−1) marks the link ratios that entered the average.
+    """
+
+    ages: npt.NDArray[np.int64]
+    average: str
+    alpha: float
+    link_ratios: FloatArray
+    used: BoolArray
+    ldf: FloatArray
+    ldf_estimated: FloatArray
+    sigma: FloatArray
+    std_err: FloatArray
+    weight_sum: FloatArray
+    n_used: npt.NDArray[np.int64]
+    tail: TailFit
+    cdf: FloatArray
+    selections: tuple[str, ...]
+    warnings: list[list[str]] = field(default_factory=list)
+
+    @property
+    def sigma2(self) -> FloatArray:
+        return self.sigma**2
+
+
+@dataclass(frozen=True)
+class Development:
+    """Estimator of development factors (configure, then :meth:`fit` a triangle).
+
+    ``n_periods`` keeps the latest n link ratios of each development age (the latest n origins having one);
+    ``drop_high``/``drop_low`` remove that many highest/lowest link ratios per age (never the last one left);
+    ``exclusions`` remove single link ratios with a reason; ``selected`` replaces the factor from an age by a
+    user's selection (``{age: factor}``).
+    """
+
+    average: Average = "volume"
+    n_periods: int | None = None
+    drop_high: int = 0
+    drop_low: int = 0
+    exclusions: tuple[Exclusion, ...] = ()
+    selected: Mapping[int, float] | None = None
+    sigma: SigmaRule = "mack"
+    tail: Tail = field(default_factory=Tail)
+
+    def __post_init__(self) -> None:
+        if self.average not in ALPHA:
+            raise InputError(f"unknown average '{self.average}': use volume, simple or regression")
+        if self.sigma not in ("mack", "loglinear"):
+            raise InputError(f"unknown sigma extrapolation '{self.sigma}': use mack or loglinear")
+        if self.n_periods is not None and self.n_periods < 1:
+            raise InputError("n_periods must be at least 1 (the number of latest link ratios per age to use)")
+        if self.drop_high < 0 or self.drop_low < 0:
+            raise InputError("drop_high and drop_low count link ratios and cannot be negative")
+
+    def fit(self, tri: Triangle) -> DevelopmentFit:
+        cum = tri.cum().values
+        s, o, d = cum.shape
+        ages = tri.development
+        alpha = ALPHA[self.average]
+        warnings: list[list[str]] = [[] for _ in range(s)]
+        selections: list[str] = [f"{self.average}-weighted average of link ratios (α = {alpha:g})"]
+        if d < 2:
+            empty = np.zeros((s, 0))
+            tail = self.tail.fit(empty, ages, empty, empty)
+            cdf = tail.factor[:, None] * np.ones((s, d))
+            for w in warnings:
+                w.append("one development period only: no development factors can be estimated")
+            selections.append(self.tail.describe())
+            return DevelopmentFit(ages, self.average, alpha, empty.reshape(s, o, 0), np.zeros((s, o, 0), bool),
+                                  empty, empty, empty, empty, empty, np.zeros((s, 0), np.int64), tail, cdf,
+                                  tuple(selections), [w + tw for w, tw in zip(warnings, tail.warnings, strict=True)])
+
+        x = cum[:, :, :-1]
+        y = cum[:, :, 1:]
+        valid = np.isfinite(x) & np.isfinite(y) & (x != 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            link = np.where(valid, y / np.where(valid, x, 1.0), np.nan)
+        used = valid.copy()
+
+        if self.n_periods is not None:
+            # keep the latest n link ratios of each age: rank origins from the newest having a ratio
+            rank_from_latest = np.cumsum(used[:, ::-1, :], axis=1)[:, ::-1, :]
+            used &= rank_from_latest <= self.n_periods
+            selections.append(f"latest {self.n_periods} link ratios per development age")
+        for ex in self.exclusions:
+            if ex.origin not in tri.origin:
+                raise InputError(f"excluded origin '{ex.origin}' is not in the triangle")
+            matches = np.flatnonzero(ages[:-1] == ex.age)
+            if matches.size == 0:
+                raise InputError(f"excluded age {ex.age} is not a development age with a factor ({list(ages[:-1])})")
+            used[:, tri.origin.index(ex.origin), matches[0]] = False
+            selections.append(f"excluded link ratio origin {ex.origin} age {ex.age}: {ex.reason}")
+        if self.drop_high or self.drop_low:
+            used = _drop_extremes(link, used, self.drop_high, self.drop_low, warnings, ages)
+            selections.append(f"dropped the {self.drop_high} highest and {self.drop_low} lowest link ratios per age")
+
+        xs = np.where(used, x, 1.0)
+        wx = np.where(used, np.power(xs, 2.0 - alpha), 0.0)  # C_ik^{2-α}
+        num = np.where(used, np.power(xs, 1.0 - alpha) * np.where(used, y, 0.0), 0.0).sum(axis=1)
+        den = wx.sum(axis=1)
+        n_used = used.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = np.where(n_used > 0, num / np.where(den != 0, den, 1.0), np.nan)
+        bad = (n_used > 0) & (den == 0)
+        est = np.where(bad, np.nan, est)
+        for i in range(s):
+            for k in np.flatnonzero(~np.isfinite(est[i])):
+                warnings[i].append(
+                    f"no usable link ratio from age {ages[k]} (all cells zero, missing or excluded): factor set to 1"
+                )
+        ldf_est = np.where(np.isfinite(est), est, 1.0)
+        ldf = ldf_est.copy()
+        if self.selected:
+            for age, value in self.selected.items():
+                pos = np.flatnonzero(ages[:-1] == int(age))
+                if pos.size == 0:
+                    raise InputError(f"selected factor for age {age}: no such development age ({list(ages[:-1])})")
+                if not np.isfinite(value) or value <= 0:
+                    raise InputError(f"selected factor for age {age} must be a positive number, not {value}")
+                ldf[:, pos[0]] = float(value)
+                selections.append(f"factor from age {age} selected by the user: {value}")
+
+        with np.errstate(divide="ignore", invalid="ignore"):
+            resid2 = np.where(used, wx * (np.where(used, link, 0.0) - ldf[:, None, :]) ** 2, 0.0).sum(axis=1)
+            sigma2 = np.where(n_used > 1, resid2 / (n_used - 1), np.nan)
+        if np.any(sigma2 < 0):
+            for i, k in zip(*np.nonzero(sigma2 < 0), strict=True):
+                warnings[i].append(f"negative variance estimate from age {ages[k]} (negative cumulative values)")
+            sigma2 = np.where(sigma2 < 0, np.nan, sigma2)
+        sigma = np.sqrt(sigma2)
+        sigma = _extrapolate_sigma(sigma, self.sigma, warnings, ages)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            std_err = np.where(den > 0, sigma / np.sqrt(np.where(den > 0, den, 1.0)), 0.0)
+        selections.append(f"σ of the last ages extrapolated by {'Mack’s rule' if self.sigma == 'mack' else 'log-linear regression'}")
+
+        tail = self.tail.fit(ldf, ages, sigma, std_err)
+        selections.append(self.tail.describe())
+        cdf = np.concatenate([np.cumprod(ldf[:, ::-1], axis=1)[:, ::-1], np.ones((s, 1))], axis=1) * tail.factor[:, None]
+        for i in range(s):
+            warnings[i].extend(tail.warnings[i])
+        return DevelopmentFit(
+            ages=ages, average=self.average, alpha=alpha, link_ratios=link, used=used, ldf=ldf,
+            ldf_estimated=ldf_est, sigma=sigma, std_err=std_err, weight_sum=den, n_used=n_used.astype(np.int64),
+            tail=tail, cdf=cdf, selections=tuple(selections), warnings=warnings,
+        )
+
+
+def _drop_extremes(
+    link: FloatArray, used: BoolArray, high: int, low: int, warnings: list[list[str]], ages: Sequence[int]
+) -> BoolArray:
+    out = used.copy()
+    s, _, d1 = link.shape
+    for i in range(s):
+        for k in range(d1):
+            idx = np.flatnonzero(out[i, :, k])
+            if idx.size <= high + low:
+                if idx.size > 1:
+                    warnings[i].append(
+                        f"age {ages[k]}: only {idx.size} link ratios, high/low exclusion not applied"
+                    )
+                continue
+            order = idx[np.argsort(link[i, idx, k], kind="stable")]
+            if low:
+                out[i, order[:low], k] = False
+            if high:
+                out[i, order[order.size - high:], k] = False
+    return out
+
+
+def _extrapolate_sigma(sigma: FloatArray, rule: str, warnings: list[list[str]], ages: Sequence[int]) -> FloatArray:
+    out = sigma.copy()
+    s, d1 = out.shape
+    k = np.arange(d1, dtype=np.float64)
+    for i in range(s):
+        missing = ~np.isfinite(out[i])
+        if not missing.any():
+            continue
+        if rule == "mack":
+            for j in np.flatnonzero(missing):
+                if j >= 2 and np.isfinite(out[i, j - 1]) and np.isfinite(out[i, j - 2]) and out[i, j - 2] > 0:
+                    a, b = out[i, j - 1] ** 2, out[i, j - 2] ** 2
+                    out[i, j] = np.sqrt(min(a * a / b, a, b))
+            missing = ~np.isfinite(out[i])
+        if missing.any():
+            ok = np.isfinite(out[i]) & (out[i] > 0)
+            if ok.sum() >= 2:
+                b, a = np.polyfit(k[ok], np.log(out[i, ok]), 1)
+                out[i, missing] = np.exp(a + b * k[missing])
+            elif ok.any():
+                out[i, missing] = out[i, ok][-1]
+                warnings[i].append("σ extrapolated as the last estimable σ (too few ages for a regression)")
+            else:
+                out[i, missing] = 0.0
+                warnings[i].append("no σ can be estimated (fewer than two link ratios at every age): σ set to 0")
+    return out
