@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from aktuar.core.reserving.tails import Tail, TailFit
-from aktuar.core.reserving.triangles import Triangle
+from aktuar.core.reserving.triangles import GRAIN_MONTHS, Triangle
 from aktuar.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
@@ -89,7 +89,8 @@ class DevelopmentFit:
 class Development:
     """Estimator of development factors (configure, then :meth:`fit` a triangle).
 
-    ``n_periods`` keeps the latest n link ratios of each development age (the latest n origins having one);
+    ``n_periods`` keeps the link ratios that end in the latest n calendar periods (diagonals): the usual
+    "latest n-year average" (a cell excluded inside those periods is not replaced by an older one);
     ``drop_high``/``drop_low`` remove that many highest/lowest link ratios per age (never the last one left);
     ``exclusions`` remove single link ratios with a reason; ``selected`` replaces the factor from an age by a
     user's selection (``{age: factor}``).
@@ -140,10 +141,8 @@ class Development:
         used = valid.copy()
 
         if self.n_periods is not None:
-            # keep the latest n link ratios of each age: rank origins from the newest having a ratio
-            rank_from_latest = np.cumsum(used[:, ::-1, :], axis=1)[:, ::-1, :]
-            used &= rank_from_latest <= self.n_periods
-            selections.append(f"latest {self.n_periods} link ratios per development age")
+            used &= _latest_diagonals(tri, self.n_periods)[None, :, :]
+            selections.append(f"link ratios of the latest {self.n_periods} calendar periods (diagonals) only")
         for ex in self.exclusions:
             if ex.origin not in tri.origin:
                 raise InputError(f"excluded origin '{ex.origin}' is not in the triangle")
@@ -207,6 +206,23 @@ class Development:
         )
 
 
+def _latest_diagonals(tri: Triangle, n: int) -> BoolArray:
+    """(O, D−1) mask of the link ratios whose later cell lies in the latest ``n`` calendar periods.
+
+    With period dates the calendar position is the month the cell's development period ends and a period is
+    one origin period long; without dates the diagonal index origin + development is used.
+    """
+    o, d = tri.shape[1], tri.shape[2]
+    if tri.origin_start is not None and tri.origin_grain is not None:
+        end = np.asarray(tri.origin_start)[:, None] + tri.development[None, 1:] - 1
+        latest = tri.valuation_month()
+        return np.asarray(end > latest - n * GRAIN_MONTHS[tri.origin_grain])
+    diag = np.arange(o)[:, None] + np.arange(1, d)[None, :]
+    observed = tri.observed.any(axis=0)
+    last = int((np.arange(o)[:, None] + np.arange(d)[None, :])[observed].max()) if observed.any() else 0
+    return np.asarray(diag > last - n)
+
+
 def _drop_extremes(
     link: FloatArray, used: BoolArray, high: int, low: int, warnings: list[list[str]], ages: Sequence[int]
 ) -> BoolArray:
@@ -230,6 +246,13 @@ def _drop_extremes(
 
 
 def _extrapolate_sigma(sigma: FloatArray, rule: str, warnings: list[list[str]], ages: Sequence[int]) -> FloatArray:
+    """Fill the σ that cannot be estimated (fewer than two link ratios).
+
+    A σ of exactly 0 (identical link ratios, i.e. no variability) takes part in the log-linear fit as the
+    smallest positive double (ln σ ≈ −737), so that development which has stopped varying extrapolates to
+    σ ≈ 0 rather than to the earlier, larger σ's; Mack's rule gives 0 from a zero neighbour for the same
+    reason. This is also chainladder-python's convention.
+    """
     out = sigma.copy()
     s, d1 = out.shape
     k = np.arange(d1, dtype=np.float64)
@@ -239,14 +262,15 @@ def _extrapolate_sigma(sigma: FloatArray, rule: str, warnings: list[list[str]], 
             continue
         if rule == "mack":
             for j in np.flatnonzero(missing):
-                if j >= 2 and np.isfinite(out[i, j - 1]) and np.isfinite(out[i, j - 2]) and out[i, j - 2] > 0:
+                if j >= 2 and np.isfinite(out[i, j - 1]) and np.isfinite(out[i, j - 2]):
                     a, b = out[i, j - 1] ** 2, out[i, j - 2] ** 2
-                    out[i, j] = np.sqrt(min(a * a / b, a, b))
+                    out[i, j] = np.sqrt(min(a * a / b, a, b)) if b > 0 else 0.0
             missing = ~np.isfinite(out[i])
         if missing.any():
-            ok = np.isfinite(out[i]) & (out[i] > 0)
+            ok = np.isfinite(out[i])
             if ok.sum() >= 2:
-                b, a = np.polyfit(k[ok], np.log(out[i, ok]), 1)
+                y = np.log(np.where(out[i, ok] > 0, out[i, ok], _TINY))
+                b, a = np.polyfit(k[ok], y, 1)
                 out[i, missing] = np.exp(a + b * k[missing])
             elif ok.any():
                 out[i, missing] = out[i, ok][-1]
@@ -255,3 +279,6 @@ def _extrapolate_sigma(sigma: FloatArray, rule: str, warnings: list[list[str]], 
                 out[i, missing] = 0.0
                 warnings[i].append("no σ can be estimated (fewer than two link ratios at every age): σ set to 0")
     return out
+
+
+_TINY = 1e-320

@@ -12,7 +12,7 @@ Each fit works on the age-to-age factors ``f_k`` of a window of ages and returns
   factors", CAS Forum).
 
 The tail's σ and standard error (needed by Mack 1999 and Merz–Wüthrich with tail) are extrapolated
-log-linearly from the last σ_k and s.e.(f_k), as Mack (1999, §4) suggests.
+log-linearly to the effective age of the tail (see ``_tail_statistics``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+from scipy.optimize import least_squares
 
 from aktuar.errors import InputError
 
@@ -55,6 +56,8 @@ class Tail:
     fit_to: int | None = None
     extrapolation_periods: int = 100
     bondy_b: float | None = None  # fixed Bondy exponent; None fits it (0.5 would be Bondy's original)
+    sigma: float | None = None  # the tail's σ when selected by the actuary (Mack 1999, §5: σ_ult = 71)
+    std_err: float | None = None  # the tail's s.e. when selected (Mack 1999: s.e.(f_ult) = 0.02)
 
     def __post_init__(self) -> None:
         if self.kind not in TAIL_KINDS:
@@ -66,6 +69,10 @@ class Tail:
                 raise InputError(f"the tail factor must be a positive number, not {self.factor}")
         if self.extrapolation_periods < 1:
             raise InputError("the tail needs at least one extrapolation period")
+        for name in ("sigma", "std_err"):
+            v = getattr(self, name)
+            if v is not None and (not np.isfinite(v) or v < 0):
+                raise InputError(f"the tail's {name} must be a number ≥ 0, not {v}")
         if self.bondy_b is not None and not 0 < self.bondy_b < 1:
             raise InputError("the Bondy exponent B must lie strictly between 0 and 1")
 
@@ -99,7 +106,11 @@ class Tail:
             step = float(ages[-1] - ages[-2]) if ages.size > 1 else 1.0
             for i in range(s):
                 factor[i], params[i], warns[i] = self._fit_one(ldf[i], start_ages, window, step)
-        t_sigma, t_se = _tail_statistics(sigma, std_err, factor)
+        t_sigma, t_se = _tail_statistics(ldf, sigma, std_err, factor)
+        if self.sigma is not None:
+            t_sigma = np.full(s, float(self.sigma))
+        if self.std_err is not None:
+            t_se = np.full(s, float(self.std_err))
         return TailFit(factor, t_sigma, t_se, params, warns)
 
     def _fit_one(
@@ -127,45 +138,69 @@ class Tail:
         return tail, {"a": float(a), "b": float(b)}, []
 
     def _bondy(self, f: FloatArray, use: npt.NDArray[np.bool_]) -> tuple[float, dict[str, float], list[str]]:
+        """Bondy: ln f_k = θ·B^(k−s) on the window; tail = Π_{k ≥ n} f_k = exp(θ·B^(n−s)/(1−B)).
+
+        Without a fit window (or with one factor) this is Bondy's original tail, the last factor itself (B = ½).
+        """
         idx = np.flatnonzero(use)
         if idx.size == 0:
             return 1.0, {}, ["Bondy tail: no factor above 1 in the fit window, tail set to 1"]
-        last = float(f[idx[-1]])
+        last = float(f[-1]) if np.isfinite(f[-1]) and f[-1] > 1 else float(f[idx[-1]])
+        windowed = self.fit_from is not None or self.fit_to is not None
+        if self.bondy_b is None and (not windowed or idx.size < 2):
+            return last, {"B": 0.5}, []
+        start = idx[0]
+        n = f.size
         if self.bondy_b is not None:
             b = self.bondy_b
-        elif idx.size >= 2:
-            # ln ln f_{k+1} = ln B + ln ln f_k, least squares through the origin in the log-log space
-            lnln = np.log(np.log(f[idx]))
-            b = float(np.exp(np.mean(lnln[1:] - lnln[:-1])))
-            if not 0 < b < 1:
-                return last, {"B": b}, [f"Bondy tail: fitted B = {b:.4g} is not below 1; Bondy's original tail used"]
+            theta = float(np.log(f[idx[-1]]) / b ** (idx[-1] - start))
         else:
-            b = 0.5
-        return float(last ** (b / (1.0 - b))), {"B": b}, []
+            y = np.log(f[idx])
+            k = (idx - start).astype(np.float64)
+
+            def resid(p: FloatArray) -> FloatArray:
+                return np.asarray(y - p[1] * p[0] ** k)
+
+            sol = least_squares(resid, x0=np.array([0.5, y[0]]), bounds=([1e-9, 0.0], [1.0 - 1e-9, np.inf]))
+            b, theta = float(sol.x[0]), float(sol.x[1])
+        tail = float(np.exp(theta * b ** (n - start) / (1.0 - b)))
+        return tail, {"B": b, "theta": theta}, []
 
 
-def _tail_statistics(sigma: FloatArray, std_err: FloatArray, tail: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """σ and s.e. of the tail factor by log-linear extrapolation of the last positive values (Mack 1999).
+def _tail_statistics(
+    ldf: FloatArray, sigma: FloatArray, std_err: FloatArray, tail: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """σ and s.e. of the tail factor (Mack 1999, §4: extrapolate them like the factors).
 
-    Zero when the tail factor is 1 (no tail uncertainty without a tail).
+    The tail is placed at the effective development index t* where the exponential decay curve fitted to the
+    factors, ln(f_k − 1) = a + b·k, reaches the tail: t* = (ln(f_tail − 1) − a)/b; σ and s.e. are then
+    extrapolated log-linearly (ln σ_k = c + d·k) to t*. Zero when there is no tail (factor 1).
     """
     s = sigma.shape[0]
     out_sigma = np.zeros(s)
     out_se = np.zeros(s)
+    k = np.arange(ldf.shape[1], dtype=np.float64)
     for i in range(s):
         if tail[i] == 1.0:
             continue
-        out_sigma[i] = _extrapolate_one(sigma[i])
-        out_se[i] = _extrapolate_one(std_err[i])
+        t_star = float(k[-1] + 1) if k.size else 1.0
+        ok = np.isfinite(ldf[i]) & (ldf[i] > 1.0)
+        if ok.sum() >= 2:
+            b, a = np.polyfit(k[ok], np.log(ldf[i, ok] - 1.0), 1)
+            t = max(tail[i], 1.001)
+            if b < 0:
+                t_star = float((np.log(t - 1.0) - a) / b)
+        out_sigma[i] = _extrapolate_one(sigma[i], t_star)
+        out_se[i] = _extrapolate_one(std_err[i], t_star)
     return out_sigma, out_se
 
 
-def _extrapolate_one(x: FloatArray) -> float:
+def _extrapolate_one(x: FloatArray, at: float) -> float:
     k = np.arange(x.size, dtype=np.float64)
     ok = np.isfinite(x) & (x > 0)
     if ok.sum() >= 2:
         b, a = np.polyfit(k[ok], np.log(x[ok]), 1)
-        return float(np.exp(a + b * x.size))
+        return float(np.exp(a + b * at))
     if ok.any():
         return float(x[ok][-1])
     return 0.0

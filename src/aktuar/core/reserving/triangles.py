@@ -415,3 +415,42 @@ __all__ = [
     "period_label",
     "triangle_from_codes",
 ]
+
+
+EPOCH_MONTH = 1970 * 12
+"""Month index of January 1970, the origin of numpy's ``datetime64[M]``."""
+
+
+def day_month_table(first_day: int, last_day: int) -> IntArray:
+    """Month index of every day from ``first_day`` to ``last_day`` (days since 1970-01-01, inclusive).
+
+    Built with numpy's own calendar (``astype('datetime64[M]')``) on the short range of days only, so that
+    converting millions of dates is a table look-up (:func:`months_of_days`) instead of a calendar computation
+    per element.
+    """
+    days = np.arange(first_day, last_day + 1, dtype=np.int64).astype("datetime64[D]")
+    return days.astype("datetime64[M]").astype(np.int64) + EPOCH_MONTH
+
+
+def months_of_days(days: npt.NDArray[np.integer] | npt.NDArray[np.datetime64]) -> IntArray:
+    """Month index (``year * 12 + month - 1``) of each date (``datetime64`` or integer days since 1970-01-01).
+
+    Equal to ``days.astype('datetime64[M]')`` shifted to month indices; a look-up table over the dates'
+    range is used when that range is short compared with the number of dates (the usual case: many
+    transactions over a few decades), else the direct conversion. ``NaT`` is not allowed.
+    """
+    a = np.asarray(days)
+    if np.issubdtype(a.dtype, np.datetime64):
+        if a.dtype != np.dtype("datetime64[D]"):
+            a = a.astype("datetime64[D]")
+        a = a.view(np.int64)
+    if a.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo, hi = int(a.min()), int(a.max())
+    if hi - lo + 1 > max(4 * a.size, 1 << 16):
+        return a.astype(np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) + EPOCH_MONTH
+    table = day_month_table(lo, hi)
+    return np.take(table, a - lo)
+
+
+__all__ += ["EPOCH_MONTH", "day_month_table", "months_of_days"]

@@ -1,0 +1,177 @@
+"""Command line: ``aktuar reserve``, ``aktuar demo``. Thin: parse, call services, print."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from aktuar import __version__
+from aktuar.errors import InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="aktuar — actuarial valuation and compliance.")
+err = Console(stderr=True)
+out = Console()
+
+
+def _fail(exc: InputError) -> None:
+    err.print(f"[bold red]error:[/] {exc}")
+    raise typer.Exit(code=2)
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    from aktuar.data.readers import parse_date_text
+
+    try:
+        return parse_date_text(value)
+    except InputError as exc:
+        raise InputError(f"{option} {value!r}: {exc.message}") from None
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    out.print(f"aktuar {__version__}")
+
+
+@app.command()
+def reserve(
+    input: Annotated[Path, typer.Argument(help="Triangle (wide or long CSV/XLSX/Parquet) or claim transactions.")],
+    method: Annotated[str, typer.Option(help="chainladder, mack, bf, benktander, capecod, elr, bootstrap or cdr")] = (
+        "chainladder"
+    ),
+    out_path: Annotated[Path, typer.Option("--out", help="Output file: .json, .csv or .xlsx")] = Path("reserves.json"),
+    segment: Annotated[list[str] | None, typer.Option(help="Segment column (repeat for several).")] = None,
+    incremental: Annotated[bool, typer.Option("--incremental", help="Input values are incremental.")] = False,
+    sigma: Annotated[str, typer.Option(help="Extrapolation of the last σ: mack or loglinear.")] = "mack",
+    tail: Annotated[str, typer.Option(help="none, constant, exponential, inverse_power or bondy.")] = "none",
+    tail_factor: Annotated[float | None, typer.Option(help="Tail factor for --tail constant.")] = None,
+    tail_fit_from: Annotated[int | None, typer.Option(help="First development age used to fit the tail.")] = None,
+    tail_fit_to: Annotated[int | None, typer.Option(help="Last development age used to fit the tail.")] = None,
+    average: Annotated[str, typer.Option(help="Factor average: volume, simple or regression.")] = "volume",
+    n_periods: Annotated[int | None, typer.Option(help="Use the latest N link ratios per age.")] = None,
+    drop_high: Annotated[int, typer.Option(help="Exclude the N highest link ratios per age.")] = 0,
+    drop_low: Annotated[int, typer.Option(help="Exclude the N lowest link ratios per age.")] = 0,
+    exposure: Annotated[Path | None, typer.Option(help="CSV with origin, segment columns and exposure.")] = None,
+    apriori: Annotated[float, typer.Option(help="A-priori loss ratio (BF, Benktander, ELR).")] = 1.0,
+    n_iters: Annotated[int, typer.Option(help="Benktander iterations.")] = 2,
+    decay: Annotated[float, typer.Option(help="Cape Cod decay in (0, 1].")] = 1.0,
+    trend: Annotated[float, typer.Option(help="Cape Cod annual trend.")] = 0.0,
+    sims: Annotated[int, typer.Option(help="Bootstrap simulations.")] = 1000,
+    seed: Annotated[int | None, typer.Option(help="Bootstrap random seed (reproducible runs).")] = None,
+    hat_adjustment: Annotated[bool, typer.Option("--hat-adjustment", help="Bootstrap: hat-matrix residuals.")] = False,
+    process: Annotated[str, typer.Option(help="Bootstrap process error: gamma, odp or none.")] = "gamma",
+    valuation: Annotated[str | None, typer.Option(help="Valuation date (transactions input), yyyy-mm-dd.")] = None,
+    origin_grain: Annotated[str, typer.Option(help="Origin grain for transactions: M, Q, H or Y.")] = "Y",
+    development_grain: Annotated[str, typer.Option(help="Development grain for transactions: M, Q, H or Y.")] = "Y",
+    origin_basis: Annotated[str, typer.Option(help="accident, underwriting or reporting.")] = "accident",
+    measure: Annotated[str, typer.Option(help="paid, incurred, reported_count or closed_count.")] = "paid",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table on screen.")] = False,
+) -> None:
+    """Estimate reserves of every segment of a triangle with one method and write the results."""
+    from aktuar.services.inputs import TriangleSpec
+    from aktuar.services.reserving import ReserveRequest
+    from aktuar.services.runs import reserve_file
+
+    try:
+        request = ReserveRequest(
+            method=method, average=average, n_periods=n_periods, drop_high=drop_high, drop_low=drop_low,
+            sigma=sigma, tail=tail, tail_factor=tail_factor, tail_fit_from=tail_fit_from, tail_fit_to=tail_fit_to,
+            apriori=apriori, n_iters=n_iters, decay=decay, trend=trend, sims=sims, seed=seed,
+            hat_adjustment=hat_adjustment, process=process,
+        )
+        spec = TriangleSpec(
+            path=input, cumulative=not incremental, segment_columns=tuple(segment or ()),
+            valuation=_parse_date(valuation, "--valuation"), origin_grain=origin_grain,
+            development_grain=development_grain, origin_basis=origin_basis, measure=measure,
+        )
+        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
+            task = bar.add_task(f"{method}", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            run = reserve_file(spec, request, out_path, exposure=exposure, progress=progress)
+    except InputError as exc:
+        _fail(exc)
+        return
+    if not quiet:
+        _print_summary(run.document)
+    err.print(f"[green]wrote[/] {out_path}")
+
+
+def _print_summary(document: dict) -> None:  # type: ignore[type-arg]
+    segs = document["segments"]
+    has_se = any(s["total"].get("se") is not None for s in segs)
+    table = Table(title=f"{document['method']} — totals by segment", show_lines=False)
+    table.add_column("segment")
+    for c in ("latest", "ultimate", "IBNR") + (("s.e.",) if has_se else ()):
+        table.add_column(c, justify="right")
+    for s in segs[:40]:
+        t = s["total"]
+        row = [s["label"], f"{t['latest']:,.0f}", f"{t['ultimate']:,.0f}", f"{t['ibnr']:,.0f}"]
+        if has_se:
+            row.append(f"{t['se']:,.0f}" if t.get("se") is not None else "")
+        table.add_row(*row)
+    if len(segs) > 40:
+        table.caption = f"first 40 of {len(segs)} segments"
+    out.print(table)
+    n_warn = sum(len(s["warnings"]) for s in segs)
+    if n_warn:
+        err.print(f"[yellow]{n_warn} warning(s)[/]; they are in the output file. First ones:")
+        shown = 0
+        for s in segs:
+            for w in s["warnings"]:
+                if shown < 5:
+                    err.print(f"  [yellow]{s['label']}[/]: {w}")
+                    shown += 1
+
+
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Option(help="Where to write the demo insurer's inputs and results.")] = Path(
+        "demo-output"
+    ),
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic insurer.")] = 2026,
+) -> None:
+    """Generate the synthetic demo insurer, reserve every class and write a workbook and an HTML summary."""
+    from aktuar.services.demo import run_demo
+
+    try:
+        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task("demo", total=None)
+
+            def progress(step: str, done: int, total: int) -> None:
+                bar.update(task, description=step, completed=done, total=total)
+
+            result = run_demo(folder, seed=seed, progress=progress)
+    except InputError as exc:
+        _fail(exc)
+        return
+    table = Table(title="Demo insurer — reserves by class (chain ladder / Mack on paid claims)")
+    for c in ("class", "latest paid", "ultimate", "IBNR", "Mack s.e.", "bootstrap 99.5 %"):
+        table.add_column(c, justify="right" if c != "class" else "left")
+    for row in result.summary:
+        table.add_row(row["class"], f"{row['latest']:,.0f}", f"{row['ultimate']:,.0f}", f"{row['ibnr']:,.0f}",
+                      f"{row['se']:,.0f}", f"{row['q995']:,.0f}")
+    out.print(table)
+    for label, path in result.files.items():
+        out.print(f"  {label}: {path}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
