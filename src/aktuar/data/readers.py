@@ -25,7 +25,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,8 @@ __all__ = [
     "factorize",
     "fmt_date",
     "number_column",
+    "parse_date_text",
+    "read_columns",
     "read_table",
     "resolve_columns",
     "text_column",
@@ -142,6 +144,50 @@ def read_table(path: str | os.PathLike[str], *, sheet: str | int | None = None) 
             f"unknown file type '{ext or '(none)'}': use a .csv, .xlsx or .parquet file", file=name
         )
     return _finish(frame, name, decimal_comma)
+
+
+def read_columns(path: str | os.PathLike[str], *, sheet: str | int | None = None) -> list[str]:
+    """The column names of a file (its header), with the same checks as :func:`read_table`.
+
+    A CSV's header line and a Parquet file's schema are read without the data; a spreadsheet is read whole.
+    """
+    p = Path(path)
+    name = str(path)
+    ext = p.suffix.lower()
+    if p.is_file() and p.stat().st_size > 0 and ext in CSV_EXTENSIONS:
+        with open(p, "rb") as fh:
+            head = fh.read(1 << 16)
+        if head.startswith(b"\xef\xbb\xbf"):
+            head = head[3:]
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError:
+            text = head.decode("cp1251", errors="replace")
+        first = text.split("\n", 1)[0].rstrip("\r")
+        if first.strip():
+            sep = "\t" if ext == ".tsv" else _sniff_separator(first)
+            cols = pl.read_csv(io.BytesIO(first.encode("utf-8") + b"\n"), separator=sep, infer_schema=False,
+                               raise_if_empty=False).columns
+            return [c.strip() for c in cols]
+    if p.is_file() and p.stat().st_size > 0 and ext in PARQUET_EXTENSIONS:
+        try:
+            return list(pl.read_parquet_schema(p))
+        except Exception as exc:
+            raise InputError(f"cannot read the file as Parquet ({str(exc).splitlines()[0]})", file=name) from None
+    return read_table(path, sheet=sheet).columns
+
+
+def parse_date_text(text: str) -> date:
+    """A date written as ``yyyy-mm-dd`` or ``dd.mm.yyyy`` (e.g. a valuation date given on the command line)."""
+    t = str(text).strip()
+    for pattern, fmt in ((_ISO_RE, "%Y-%m-%d"), (_DMY_RE, "%d.%m.%Y")):
+        m = re.match(pattern, t)
+        if m:
+            try:
+                return datetime.strptime(m.group(1), fmt).date()
+            except ValueError:
+                break
+    raise InputError(f"{_show(t)} is not a date: write it as yyyy-mm-dd or dd.mm.yyyy (a real calendar date)")
 
 
 def as_table(source: Table | pl.DataFrame | Any, *, sheet: str | int | None = None) -> Table:

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -71,7 +72,6 @@ from aktuar.data.readers import (
     factorize,
     fmt_date,
     number_column,
-    read_table,
     resolve_columns,
     text_column,
 )
@@ -220,43 +220,75 @@ def _diagnose(
 # ============================================================================================ the fast kernel
 def _cell_index(
     od: npt.NDArray[np.integer], ed: npt.NDArray[np.integer], seg: npt.NDArray[np.integer] | None,
-    grid: _Grid, first_day: int, vday: int,
+    grid: _Grid, first_day: int, vday: int, n_segments: int, workers: int = 1,
 ) -> IntArray | None:
-    """Linear cell index ``(segment * O + origin) * D + development`` of every row; ``None`` when a row breaks
-    a rule (an event before its origin date or after the valuation date), to be diagnosed by the caller."""
+    """Linear cell index ``(segment * O + origin) * D + development`` of every row.
+
+    Returns ``None`` when a row has its event before its origin date; an event after the valuation date
+    gets an index past the end of the grid (``>= S * O * D``), which the caller detects from the length of
+    the ``bincount`` result. The caller diagnoses both.
+
+    Per block of rows: origin code and event month come from two look-up tables indexed by the day number,
+    the (origin, event month) pair from a third table gives ``origin * D + development``; so a row costs
+    three table look-ups, one comparison (event not before origin) and, with segments, a multiply-add.
+    """
     n = od.shape[0]
+    # tables indexed by day - base; base = 0 (1970-01-01) when possible, which saves a subtraction per row
+    base = 0 if 0 <= first_day and vday < 50_000_000 else first_day
     months = day_month_table(first_day, vday)  # month index of each day from first_day to the valuation
     n_months = grid.valuation_month - grid.first_month + 1
+    n_cells = grid.n_origins * n_months
+    lead = first_day - base
     # origin code of each day, pre-multiplied by the number of event months: a row of the (origin, month) table
-    otab = (months // grid.go - grid.first_period) * n_months
-    etab = months - grid.first_month  # event month counted from the first origin's start
+    otab = np.zeros(lead + months.shape[0] + 1, dtype=np.int64)
+    otab[lead:-1] = (months // grid.go - grid.first_period) * n_months
+    # event month counted from the first origin's start; a day after the valuation points past the table
+    etab = np.zeros(lead + months.shape[0] + 1, dtype=np.int64)
+    etab[lead:-1] = months - grid.first_month
+    etab[-1] = n_cells
     o = np.arange(grid.n_origins, dtype=np.int64)[:, None]
     em = np.arange(n_months, dtype=np.int64)[None, :]
     elapsed = em - o * grid.go + 1  # months from the origin period's start to the end of the event month
-    k = np.clip(-((grid.a0 - elapsed) // grid.gd), 0, grid.n_dev - 1)  # ceil((elapsed - a0) / gd), clipped
-    code2 = (o * grid.n_dev + k).ravel()
+    k = np.minimum(-((grid.a0 - elapsed) // grid.gd), grid.n_dev - 1)  # ceil((elapsed - a0) / gd)
+    invalid = grid.n_origins * grid.n_dev * n_segments  # = S * O * D, one past the last cell
+    code2 = np.empty(n_cells + 1, dtype=np.int64)
+    code2[:-1] = np.where(elapsed >= 1, o * grid.n_dev + np.maximum(k, 0), invalid).ravel()
+    code2[-1] = invalid
     od_block = grid.n_origins * grid.n_dev
     lin = np.empty(n, dtype=np.int64)
-    bo = np.empty(min(n, _BLOCK), dtype=np.int64)
-    be = np.empty(min(n, _BLOCK), dtype=np.int64)
-    bb = np.empty(min(n, _BLOCK), dtype=np.bool_)
-    for s in range(0, n, _BLOCK):
-        e = min(n, s + _BLOCK)
-        m = e - s
-        a, b, x, y, z, out = od[s:e], ed[s:e], bo[:m], be[:m], bb[:m], lin[s:e]
-        np.less(b, a, out=z)
-        if z.any() or b.max() > vday:
-            return None
-        np.subtract(a, first_day, out=x)
-        np.take(otab, x, out=x, mode="clip")
-        np.subtract(b, first_day, out=y)
-        np.take(etab, y, out=y, mode="clip")
-        np.add(x, y, out=x)
-        np.take(code2, x, out=out, mode="clip")
-        if seg is not None:
-            np.multiply(seg[s:e], od_block, out=y, casting="unsafe")
-            np.add(out, y, out=out)
-    return lin
+
+    def work(lo: int, hi: int) -> bool:
+        m0 = min(hi - lo, _BLOCK)
+        bx, by, bz = np.empty(m0, dtype=np.int64), np.empty(m0, dtype=np.int64), np.empty(m0, dtype=np.bool_)
+        for s in range(lo, hi, _BLOCK):
+            e = min(hi, s + _BLOCK)
+            m = e - s
+            a, b, x, y, z, out = od[s:e], ed[s:e], bx[:m], by[:m], bz[:m], lin[s:e]
+            np.less(b, a, out=z)
+            if z.any():
+                return False
+            if base:
+                np.subtract(a, base, out=x)
+                np.take(otab, x, out=x, mode="clip")
+                np.subtract(b, base, out=y)
+                np.take(etab, y, out=y, mode="clip")
+            else:
+                np.take(otab, a, out=x, mode="clip")
+                np.take(etab, b, out=y, mode="clip")
+            np.add(x, y, out=x)
+            np.take(code2, x, out=out, mode="clip")
+            if seg is not None:
+                np.multiply(seg[s:e], od_block, out=y, casting="unsafe")
+                np.add(out, y, out=out)
+        return True
+
+    parts = max(1, min(workers, n // (4 * _BLOCK)))
+    if parts == 1:
+        return lin if work(0, n) else None
+    bounds = [n * i // parts for i in range(parts + 1)]
+    with ThreadPoolExecutor(max_workers=parts) as pool:  # numpy releases the GIL inside each operation
+        ok = list(pool.map(work, bounds[:-1], bounds[1:]))
+    return lin if all(ok) else None
 
 
 def _day_numbers(x: Any, name: str) -> npt.NDArray[np.integer]:
@@ -309,7 +341,7 @@ def _build(
             f"the triangle would have {size:,} cells: choose a coarser grain or fewer segment columns",
             file=where.file,
         )
-    lin = _cell_index(od, ed, seg, grid, first_day, vday) if n else np.zeros(0, dtype=np.int64)
+    lin = _cell_index(od, ed, seg, grid, first_day, vday, n_segments) if n else np.zeros(0, dtype=np.int64)
     if lin is None:
         raise _diagnose(od, ed, amount, seg, n_segments, vday, where)
     try:
@@ -402,6 +434,9 @@ def triangle_from_arrays(
         seg = np.ascontiguousarray(np.asarray(segment_codes))
         if not np.issubdtype(seg.dtype, np.integer) or seg.shape != od.shape:
             raise InputError("segment_codes must be integers, one per row")
+        if seg.size and int(seg.min()) < 0:
+            i = int(np.flatnonzero(seg < 0)[0])
+            raise InputError("a segment code is negative: codes run from 0", row=i + 2, column="segment_codes")
         if segment_keys is None:
             n_segments = int(seg.max()) + 1 if seg.size else 1
             keys = tuple((str(i),) for i in range(n_segments))
@@ -409,6 +444,10 @@ def triangle_from_arrays(
         else:
             keys = tuple((k,) if isinstance(k, str) else tuple(str(x) for x in k) for k in segment_keys)
             n_segments = len(keys)
+            if seg.size and int(seg.max()) >= n_segments:
+                i = int(np.flatnonzero(seg >= n_segments)[0])
+                raise InputError(f"segment code {int(seg[i])} has no key: give one key per code 0..{n_segments - 1}",
+                                 row=i + 2, column="segment_codes")
             if not names:
                 names = tuple(f"segment{i + 1}" for i in range(len(keys[0]))) if keys and keys[0] else ()
     else:
@@ -945,8 +984,8 @@ def triangle_from_wide(
         unnamed = c == "" or c.startswith("_duplicated_")
         if unnamed:
             s = table.frame[c]
-            empty = s.is_null() | ((s.cast(pl.String).str.strip_chars() == "") if s.dtype == pl.String else False)
-            if bool(pl.select(empty).to_series().all()) if isinstance(empty, pl.Expr) else bool(empty.all()):
+            blank = s.is_null() | (s.str.strip_chars() == "") if s.dtype == pl.String else s.is_null()
+            if bool(blank.fill_null(True).all()):
                 continue
             raise InputError("a column with values has no header: write its development age in the header row",
                              file=table.file, column=f"column {cols.index(c) + 1}")
@@ -1067,7 +1106,3 @@ def read_exposure(
             file=table.file, column=ecol,
         )
     return out
-
-
-def _unused() -> None:  # keep imports used by type checkers honest
-    _ = read_table

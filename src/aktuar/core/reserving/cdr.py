@@ -16,24 +16,27 @@ Notation (origin i with latest development index k_i, factor index j, ``Ĉ_iJ`` 
     S_j^{I+1} = S_j^I + N_j,   α_j = N_j / S_j^{I+1}       (the paper's C_{I−j,j} / S_j^{I+1})
     r_j       = σ̂_j² / f̂_j²,   q_j = s.e.(f̂_j)² / f̂_j² = r_j / S_j^I
 
-Single origin (MW 2008, Result 3.3 with the linear approximation (A.1) of the products, eqs. (3.9)–(3.11) and
-(3.17); identical to R ChainLadder's ``CDR.MackChainLadder``):
+Single origin (MW 2008, estimator (3.9) with the linear approximation (A.1) of its products, eq. (3.17);
+identical to R ChainLadder's ``CDR.MackChainLadder``):
 
     msep_i = Ĉ_iJ² (Γ̂_i + Δ̂_i)
-    Γ̂_i = r_{k_i} / C_{i,k_i} + Σ_{j > k_i} α_j r_j / S_j^{I+1}          process: the next link ratio of origin i
-                                                                         and of the older origins that move f̂_j
-    Δ̂_i = q_{k_i}             + Σ_{j > k_i} α_j² q_j                     parameter estimation error
+    Γ̂_i = r_{k_i} / C_{i,k_i} + Σ_{j > k_i} α_j r_j / S_j^{I+1}
+    Δ̂_i = q_{k_i} + Σ_{j > k_i} α_j² q_j
 
-Aggregated origins (MW 2008, Result 3.4 with the same approximation, eqs. (3.13)–(3.18)): for i older than l
-(k_i > k_l),
+Γ̂_i is the process part: the next link ratio of origin i itself and those of the older origins, which
+move the re-estimated factors f̂_j^{I+1} (so it exceeds the variance of the "true" CDR, eq. (3.8), which has
+the first term only). Δ̂_i is the parameter estimation error.
+
+Aggregated origins (MW 2008, estimator (3.15) with the same approximation, eq. (3.18)); for i older than l
+(k_i > k_l), with the cross terms written Ψ̂ (process) and Λ̂ (parameter) here:
 
     msep(Σ_i CDR_i) = Σ_i msep_i + 2 Σ_{i older than l} Ĉ_iJ Ĉ_lJ (Ψ̂_i + Λ̂_i)
-    Ψ̂_i = r_{k_i} / S_{k_i}^{I+1} + Σ_{j > k_i} α_j r_j / S_j^{I+1}           (process covariance, the paper's Υ̂)
-    Λ̂_i = (C_{i,k_i} / S_{k_i}^{I+1}) q_{k_i} + Σ_{j > k_i} α_j² q_j          (parameter covariance)
+    Ψ̂_i = r_{k_i} / S_{k_i}^{I+1} + Σ_{j > k_i} α_j r_j / S_j^{I+1}
+    Λ̂_i = (C_{i,k_i} / S_{k_i}^{I+1}) q_{k_i} + Σ_{j > k_i} α_j² q_j
 
-(Ψ̂_i + Λ̂_i = q_{k_i} + Σ_{j > k_i} α_j q_j, the form R ChainLadder computes.) Origins whose latest cells lie on
-the same development index (irregular triangles) have no process covariance at that index and share its full
-parameter error q_{k_i}. The sum is evaluated without forming the O × O matrix: the process part as
+(Ψ̂_i + Λ̂_i = q_{k_i} + Σ_{j > k_i} α_j q_j, the form R ChainLadder computes.) Origins whose latest cells
+lie on the same development index (irregular triangles) have no process covariance at that index and share
+its full parameter error q_{k_i}. The sum is evaluated without forming the O × O matrix: the process part as
 Σ_m (Ĉ_mJ + (C_{m,k_m} / S_{k_m}^{I+1}) T_{k_m})² r_{k_m} / C_{m,k_m} with T_j = Σ_{i: k_i < j} Ĉ_iJ, the
 parameter part as Σ_j (Σ_{i: k_i = j} Ĉ_iJ + α_j T_j)² q_j.
 
@@ -49,8 +52,9 @@ W_ij = C_ij^{2−α} of the factor estimator (Var(C_{i,j+1} | C_ij) = σ_j² C_i
 keep their meaning) and the segment is warned; Merz and Wüthrich derive them for α = 1 only.
 
 ``mack_se``/``mack_total_se`` are the ultimo (run-off) msep^(1/2) of Mack (1993, 1999) from
-:mod:`aktuar.core.reserving.mack`; with the linear approximation the one-year msep never exceeds them on the
-same triangle (Merz & Wüthrich 2014, "Claims run-off uncertainty: the full picture", SSRN 2524352).
+:mod:`aktuar.core.reserving.mack`. In this linear approximation Mack's msep is the sum of the expected
+one-year mseps of all future accounting years (Merz & Wüthrich 2014, "Claims run-off uncertainty: the full
+picture", SSRN 2524352), so the one-year msep does not exceed it; with one period left the two are equal.
 
 Money is float64 throughout (unrounded).
 """
@@ -123,8 +127,12 @@ def cdr_errors(fit: DevelopmentFit, tri: Triangle) -> CdrErrors:
 
     has_tail = fit.tail.factor != 1.0
     f = np.concatenate([fit.ldf, fit.tail.factor[:, None]], axis=1)  # (S, D)
-    sig2 = np.nan_to_num(np.concatenate([fit.sigma**2, np.where(has_tail, fit.tail.sigma**2, 0.0)[:, None]], axis=1))
-    se2 = np.nan_to_num(np.concatenate([fit.std_err**2, np.where(has_tail, fit.tail.std_err**2, 0.0)[:, None]], axis=1))
+    sig2 = np.nan_to_num(
+        np.concatenate([fit.sigma**2, np.where(has_tail, fit.tail.sigma**2, 0.0)[:, None]], axis=1)
+    )
+    se2 = np.nan_to_num(
+        np.concatenate([fit.std_err**2, np.where(has_tail, fit.tail.std_err**2, 0.0)[:, None]], axis=1)
+    )
     ok_f = np.isfinite(f) & (f != 0)
     f_safe = np.where(ok_f, f, 1.0)
     r = np.where(ok_f, sig2 / f_safe**2, 0.0)  # σ²/f²
@@ -132,7 +140,9 @@ def cdr_errors(fit: DevelopmentFit, tri: Triangle) -> CdrErrors:
     # today's weight of each factor; the tail's is implied by its σ and s.e.
     with np.errstate(divide="ignore", invalid="ignore"):
         tail_weight = np.where(se2[:, -1] > 0, sig2[:, -1] / se2[:, -1], np.inf)
-    weight = np.concatenate([np.where(np.isfinite(fit.weight_sum), fit.weight_sum, 0.0), tail_weight[:, None]], axis=1)
+    weight = np.concatenate(
+        [np.where(np.isfinite(fit.weight_sum), fit.weight_sum, 0.0), tail_weight[:, None]], axis=1
+    )
 
     cdf = np.concatenate([fit.cdf, np.ones((s, 1))], axis=1)  # cdf[:, j] = Π_{l ≥ j} f_l, cdf[:, d] = 1
     ult = np.where(k >= 0, c * _at(cdf[:, :d], k), 0.0)
@@ -178,7 +188,9 @@ def _cdr_warnings(fit: DevelopmentFit, tri: Triangle) -> list[list[str]]:
     out: list[list[str]] = [[] for _ in range(s)]
     if tri.shape[2] == 0:
         for w in out:
-            w.append("the triangle has no development period: no claims development result, standard errors 0")
+            w.append(
+                "the triangle has no development period: no claims development result, standard errors 0"
+            )
         return out
     k = tri.latest_index()
     c = tri.latest()
@@ -186,18 +198,18 @@ def _cdr_warnings(fit: DevelopmentFit, tri: Triangle) -> list[list[str]]:
     for i in range(s):
         if fit.average != "volume":
             out[i].append(
-                f"Merz–Wüthrich (2008) is derived for volume-weighted factors; applied with the {fit.average} "
-                f"average's weights C^(2−α), α = {fit.alpha:g}"
+                "Merz–Wüthrich (2008) is derived for volume-weighted factors; applied with the "
+                f"{fit.average} average's weights C^(2−α), α = {fit.alpha:g}"
             )
         if fit.ldf.size and np.any(fit.ldf[i] != fit.ldf_estimated[i]):
             out[i].append(
-                "selected development factors are treated as estimated: their one-year re-estimation uses the "
-                "σ and weights of the estimated factors"
+                "selected development factors are treated as estimated: their one-year re-estimation uses "
+                "the σ and weights of the estimated factors"
             )
         if valid.size and np.any(valid[i] & ~fit.used[i]):
             out[i].append(
-                "some link ratios are excluded from the averages: the next diagonal's link ratios are assumed "
-                "to be added to the current selection"
+                "some link ratios are excluded from the averages: the next diagonal's link ratios are "
+                "assumed to be added to the current selection"
             )
         neg = (k[i] >= 0) & (c[i] < 0)
         for o in np.flatnonzero(neg):
@@ -209,8 +221,8 @@ def _cdr_warnings(fit: DevelopmentFit, tri: Triangle) -> list[list[str]]:
             for j in np.flatnonzero(fit.weight_sum[i] <= 0):
                 if np.any(k[i] <= j):
                     out[i].append(
-                        f"no link ratio from age {fit.ages[j]}: the uncertainty of that factor is not estimated "
-                        "(taken as 0)"
+                        f"no link ratio from age {fit.ages[j]}: the uncertainty of that factor is not "
+                        "estimated (taken as 0)"
                     )
             for j in np.flatnonzero(fit.ldf[i] == 0):
                 out[i].append(f"the factor from age {fit.ages[j]} is 0: its uncertainty is taken as 0")
@@ -262,7 +274,7 @@ class MerzWuthrich:
                 "mack_total_se": np.asarray(mack.total_se),
             },
             parameters={
-                "approximation": "linear (Merz & Wüthrich 2008, eq. (3.17) and Result 3.4)",
+                "approximation": "linear (Merz & Wüthrich 2008, eqs. (3.17) and (3.18))",
                 "tail": bool(np.any(fit.tail.factor != 1.0)),
             },
             warnings=warns,
@@ -275,11 +287,26 @@ class MerzWuthrich:
         z = np.zeros((s, o))
         zs = np.zeros(s)
         return ReserveResult(
-            method="cdr", triangle=tri, development=fit, latest=z, ultimate=z.copy(), ibnr=z.copy(), se=z.copy(),
-            total_se=zs, components={"cdf": np.full((s, o), np.inf), "cdr_process_se": z.copy(),
-                                     "cdr_parameter_se": z.copy(), "cdr_total_process_se": zs.copy(),
-                                     "cdr_total_parameter_se": zs.copy(), "mack_se": z.copy(),
-                                     "mack_total_se": zs.copy()},
-            parameters={"approximation": "linear (Merz & Wüthrich 2008, eq. (3.17) and Result 3.4)", "tail": False},
+            method="cdr",
+            triangle=tri,
+            development=fit,
+            latest=z,
+            ultimate=z.copy(),
+            ibnr=z.copy(),
+            se=z.copy(),
+            total_se=zs,
+            components={
+                "cdf": np.full((s, o), np.inf),
+                "cdr_process_se": z.copy(),
+                "cdr_parameter_se": z.copy(),
+                "cdr_total_process_se": zs.copy(),
+                "cdr_total_parameter_se": zs.copy(),
+                "mack_se": z.copy(),
+                "mack_total_se": zs.copy(),
+            },
+            parameters={
+                "approximation": "linear (Merz & Wüthrich 2008, eqs. (3.17) and (3.18))",
+                "tail": False,
+            },
             warnings=merge_warnings(fit.warnings, _cdr_warnings(fit, tri)),
         )

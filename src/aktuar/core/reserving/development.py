@@ -188,8 +188,9 @@ class Development:
             for i, k in zip(*np.nonzero(sigma2 < 0), strict=True):
                 warnings[i].append(f"negative variance estimate from age {ages[k]} (negative cumulative values)")
             sigma2 = np.where(sigma2 < 0, np.nan, sigma2)
-        sigma = np.sqrt(sigma2)
-        sigma = _extrapolate_sigma(sigma, self.sigma, warnings, ages)
+        # an age without any usable link ratio has factor 1 by assumption and no variability to extrapolate
+        sigma = np.where(n_used == 0, 0.0, np.sqrt(sigma2))
+        sigma = _extrapolate_sigma(sigma, n_used, self.sigma, warnings)
         with np.errstate(divide="ignore", invalid="ignore"):
             std_err = np.where(den > 0, sigma / np.sqrt(np.where(den > 0, den, 1.0)), 0.0)
         selections.append(f"σ of the last ages extrapolated by {'Mack’s rule' if self.sigma == 'mack' else 'log-linear regression'}")
@@ -245,13 +246,14 @@ def _drop_extremes(
     return out
 
 
-def _extrapolate_sigma(sigma: FloatArray, rule: str, warnings: list[list[str]], ages: Sequence[int]) -> FloatArray:
-    """Fill the σ that cannot be estimated (fewer than two link ratios).
+def _extrapolate_sigma(
+    sigma: FloatArray, n_used: npt.NDArray[np.int64], rule: str, warnings: list[list[str]]
+) -> FloatArray:
+    """Fill the σ of ages with exactly one link ratio (σ cannot be estimated from one).
 
-    A σ of exactly 0 (identical link ratios, i.e. no variability) takes part in the log-linear fit as the
-    smallest positive double (ln σ ≈ −737), so that development which has stopped varying extrapolates to
-    σ ≈ 0 rather than to the earlier, larger σ's; Mack's rule gives 0 from a zero neighbour for the same
-    reason. This is also chainladder-python's convention.
+    Mack's rule fills from the two preceding σ; the log-linear rule fits ln σ_k = a + b·k on the positive σ
+    estimated from two or more link ratios. Where the last estimated σ is exactly 0 (identical link ratios:
+    development has stopped varying) the σ after it are 0, not extrapolated from earlier, larger σ's.
     """
     out = sigma.copy()
     s, d1 = out.shape
@@ -266,19 +268,25 @@ def _extrapolate_sigma(sigma: FloatArray, rule: str, warnings: list[list[str]], 
                     a, b = out[i, j - 1] ** 2, out[i, j - 2] ** 2
                     out[i, j] = np.sqrt(min(a * a / b, a, b)) if b > 0 else 0.0
             missing = ~np.isfinite(out[i])
-        if missing.any():
-            ok = np.isfinite(out[i])
-            if ok.sum() >= 2:
-                y = np.log(np.where(out[i, ok] > 0, out[i, ok], _TINY))
-                b, a = np.polyfit(k[ok], y, 1)
-                out[i, missing] = np.exp(a + b * k[missing])
-            elif ok.any():
-                out[i, missing] = out[i, ok][-1]
-                warnings[i].append("σ extrapolated as the last estimable σ (too few ages for a regression)")
-            else:
-                out[i, missing] = 0.0
-                warnings[i].append("no σ can be estimated (fewer than two link ratios at every age): σ set to 0")
+        if not missing.any():
+            continue
+        estimated = np.isfinite(sigma[i]) & (n_used[i] >= 2)
+        if estimated.any():
+            last_est = int(np.flatnonzero(estimated)[-1])
+            if out[i, last_est] == 0.0:
+                after = missing & (k > last_est)
+                out[i, after] = 0.0
+                missing &= ~after
+        ok = np.isfinite(out[i]) & (out[i] > 0) & (estimated | ~np.isfinite(sigma[i]))
+        if not missing.any():
+            continue
+        if ok.sum() >= 2:
+            b, a = np.polyfit(k[ok], np.log(out[i, ok]), 1)
+            out[i, missing] = np.exp(a + b * k[missing])
+        elif ok.any():
+            out[i, missing] = out[i, ok][-1]
+            warnings[i].append("σ extrapolated as the last estimable σ (too few ages for a regression)")
+        else:
+            out[i, missing] = 0.0
+            warnings[i].append("no σ can be estimated (fewer than two link ratios at every age): σ set to 0")
     return out
-
-
-_TINY = 1e-320

@@ -193,11 +193,12 @@ class PaidToPaid:
         sel = np.broadcast_to(self._selection(t), (s, t))
         present = np.isfinite(ulae) & np.isfinite(basis)
         used = sel & present
-        for i in range(s):
-            missing = sel[i] & ~present[i]
+        for k in range(s):
+            missing = sel[k] & ~present[k]
             if missing.any():
-                warnings[i].append(f"segment '{seg_labels[i]}': period(s) {[labels[k] for k in np.flatnonzero(missing)]} "
-                                   "have no value and were left out of the ULAE ratio")
+                gone = [labels[m] for m in np.flatnonzero(missing)]
+                warnings[k].append(f"segment '{seg_labels[k]}': period(s) {gone} have no value and were left out "
+                                   "of the ULAE ratio")
         with np.errstate(divide="ignore", invalid="ignore"):
             by_period = np.where(present & (basis != 0), ulae / np.where(basis != 0, basis, 1.0), np.nan)
             if self.average == "weighted":
@@ -208,11 +209,11 @@ class PaidToPaid:
                 ok = used & np.isfinite(by_period)
                 cnt = ok.sum(axis=1)
                 est = np.where(cnt > 0, np.where(ok, by_period, 0.0).sum(axis=1) / np.maximum(cnt, 1), np.nan)
-        for i in range(s):
-            if used[i].any() and (ulae[i, used[i]] < 0).any():
-                warnings[i].append(f"segment '{seg_labels[i]}': negative paid ULAE in the selected periods")
-            if used[i].any() and (basis[i, used[i]] <= 0).any():
-                warnings[i].append(f"segment '{seg_labels[i]}': a selected period has no positive claims basis")
+        for k in range(s):
+            if used[k].any() and (ulae[k, used[k]] < 0).any():
+                warnings[k].append(f"segment '{seg_labels[k]}': negative paid ULAE in the selected periods")
+            if used[k].any() and (basis[k, used[k]] <= 0).any():
+                warnings[k].append(f"segment '{seg_labels[k]}': a selected period has no positive claims basis")
 
         if self.selected_ratio is not None:
             ratio = _per_segment(self.selected_ratio, s, "the selected ULAE ratio")

@@ -48,7 +48,7 @@ from aktuar.core.reserving.development import Development
 from aktuar.core.reserving.methods import ChainLadder, cdf_at_latest
 from aktuar.core.reserving.patterns import diagonal_index
 from aktuar.core.reserving.results import ReserveResult, merge_warnings
-from aktuar.core.reserving.triangles import Triangle, triangle_from_codes
+from aktuar.core.reserving.triangles import Triangle
 from aktuar.errors import InputError, MethodError
 
 FloatArray = npt.NDArray[np.float64]
@@ -311,16 +311,16 @@ class LargeLossSmoothing:
         excess = cum - capped
 
         n = claims.n_claims
-        seg_c = np.repeat(claims.segment, d)
-        org_c = np.repeat(claims.origin, d)
-        dev_c = np.tile(np.arange(d, dtype=np.int64), n)
+        size = s * o * d
+        # one linear cell code per claim and development index, shared by the three triangles
+        lin = ((claims.segment * o + claims.origin) * d)[:, None] + np.arange(d, dtype=np.int64)[None, :]
+        lin = lin.reshape(-1)
 
         def tri(values: FloatArray) -> Triangle:
-            if n:
-                arr = triangle_from_codes(seg_c, org_c, dev_c, values.reshape(-1), n_segments=s, n_origins=o,
-                                          n_development=d, unobserved=~inside)
-            else:
-                arr = np.where(inside[None], 0.0, np.nan) * np.ones((s, 1, 1))
+            arr = np.bincount(lin, weights=values.reshape(-1), minlength=size).astype(np.float64) if n else (
+                np.zeros(size))
+            arr = arr.reshape(s, o, d)
+            arr[:, ~inside] = np.nan
             return replace(grid, values=arr, cumulative=True)
 
         attr_tri, excess_tri, full_tri = tri(capped), tri(excess), tri(cum)

@@ -7,7 +7,7 @@ and the proportion developed *in* period k is the incremental pattern
     q_0 = p_0,    q_k = p_k − p_{k−1}   (k = 1, …, D−1)
 
 (Friedland 2010, ch. 7, "Development technique", the percentages reported/paid to date; Wüthrich & Merz 2008,
-§2.2, the development pattern β_j = Π_{k ≥ j} 1/f_k). What the tail factor adds, ``1 − p_{D−1} =
+ch. 2, the chain-ladder development pattern β_j = Π_{k ≥ j} 1/f_k). What the tail factor adds, ``1 − p_{D−1} =
 1 − 1/F_tail``, has no development period in the triangle; it is spread over ``tail_periods`` extra periods:
 
 - ``geometric`` (default): the tail period t pays ``r^(t−1)·(1 − r)/(1 − r^T)`` of the tail run-off, i.e. each
@@ -24,12 +24,14 @@ future calendar period j = 1, 2, … (the j-th development period after the valu
 
     w_j = (p_{k+j} − p_{k+j−1}) / (1 − p_l)     (j ≥ 2),      w_1 = (p_{k+1} − p_l) / (1 − p_l)
 
-— the development still expected after the latest observation, in the pattern's proportions (Friedland
-2010, ch. 7; Taylor 2000, §2: the chain-ladder's implied payment schedule). A development that fell due
+— the development still expected after the latest observation, in the pattern's proportions (the payment
+schedule the chain ladder implies; Friedland 2010, ch. 7). A development that fell due
 between ``l`` and ``k`` (an origin whose latest cell is older than the diagonal) is overdue and counted in
 period 1. The weights sum to 1, so the flows of every origin sum to its reserve; the rounding residual of the
-floating-point products is put on the origin's largest flow, so that the sums agree to the last unit in the
-last place. The mean term (Macaulay duration without discounting) of a stream is ``Σ_j t_j·CF_j / Σ_j CF_j``
+floating-point products is put on the origin's largest flow, so that the sums agree to within a unit in the
+last place. The reserve of any method (Bornhuetter–Ferguson, Cape Cod, a smoothed reserve) is spread by the
+same pattern; where the pattern leaves nothing to develop (``1 − p_l ≈ 0``) but the reserve is not zero, the
+reserve is placed in period 1 with a warning. The mean term (Macaulay duration without discounting) of a stream is ``Σ_j t_j·CF_j / Σ_j CF_j``
 with ``t_j = j − ½`` periods (payments in the middle of the period, ``timing='mid'``) or ``t_j = j``
 (``timing='end'``).
 

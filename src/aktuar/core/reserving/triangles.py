@@ -297,14 +297,15 @@ class Triangle:
         starts = np.unique(new_ostart)
         o_code = np.searchsorted(starts, new_ostart)
         gd = GRAIN_MONTHS[dg]
-        n_dev = int(k.max()) + 1 if k.size else 1
+        past = end_month.ravel() <= vmonth  # cells after the valuation hold nothing and add no column
+        n_dev = int(k[past].max()) + 1 if past.any() else 1
         flat = inc.reshape(s, o * d)
         out = np.zeros((s, starts.size, n_dev))
         obs = np.zeros((s, starts.size, n_dev), dtype=bool)
         lin = o_code * n_dev + k
         for i in range(s):
             row = flat[i]
-            f = np.isfinite(row)
+            f = np.isfinite(row) & past
             out[i] = np.bincount(lin[f], weights=row[f], minlength=starts.size * n_dev).reshape(starts.size, n_dev)
             obs[i] = np.bincount(lin[f], minlength=starts.size * n_dev).reshape(starts.size, n_dev) > 0
         ages = a0 + gd * np.arange(n_dev)
