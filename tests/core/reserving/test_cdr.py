@@ -496,6 +496,15 @@ def test_warnings_for_choices_outside_the_paper() -> None:
     assert plain.warnings[0] == []
 
 
+def test_incremental_input_gives_the_same_result() -> None:
+    cum = square(GENINS)
+    inc = np.concatenate([cum[:, :1], np.diff(cum, axis=1)], axis=1)
+    a = MerzWuthrich().fit(from_array(cum))
+    b = MerzWuthrich().fit(from_array(inc, cumulative=False))
+    assert a.se is not None and b.se is not None
+    assert np.allclose(a.se, b.se, rtol=1e-12) and np.allclose(a.total_se, b.total_se, rtol=1e-12)
+
+
 def test_accepts_a_development_fit() -> None:
     tri = from_array(square(MW2008))
     fit = Development(sigma="mack").fit(tri)

@@ -480,7 +480,12 @@ def _project(out: FloatArray, ldf: FloatArray, n_used: IntArray, fixed: BoolArra
     """Chain-ladder factors of each pseudo triangle and its projection from its own latest diagonal.
 
     Returns the sums of the positive and of the negative (as a positive number) future incrementals by
-    origin, (segments, sims, O) each.
+    origin, (segments, sims, O) each. An origin with latest age k and latest cumulative L has the future
+    incrementals ``L · g_kj``, ``g_kj = f_k ⋯ f_j−2 · (f_j−1 − 1)`` for j > k (and the tail's
+    ``f_k ⋯ f_D−2 · (t − 1)``), so with ``G⁺_k = Σ_j max(g_kj, 0)`` and ``G⁻_k = Σ_j max(−g_kj, 0)``:
+    ``P = L⁺ G⁺_k + L⁻ G⁻_k`` and ``N = L⁺ G⁻_k + L⁻ G⁺_k``. ``G±`` follow backwards over the ages,
+    ``G⁺_k = (f_k − 1)⁺ + f_k⁺ G⁺_k+1 + f_k⁻ G⁻_k+1`` (and symmetrically), once per simulation rather than
+    once per origin.
     """
     d1 = ldf.shape[1]
     o = idx.shape[1]
@@ -490,25 +495,26 @@ def _project(out: FloatArray, ldf: FloatArray, n_used: IntArray, fixed: BoolArra
     ok = (den != 0) & (n_used[:, None, :] > 0)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         f = np.where(ok, num / np.where(ok, den, 1.0), 1.0)
-    if fixed.any():
-        f[:, :, fixed] = ldf[:, None, fixed]
-    cum = latest.copy()
-    pos = np.zeros_like(cum)
-    neg = np.zeros_like(cum)
-    with np.errstate(invalid="ignore", over="ignore"):
-        for j in range(1, d1 + 1):
-            ahead = (idx < j)[:, None, :] & (idx >= 0)[:, None, :]
-            if not ahead.any():
-                continue
-            new = np.where(ahead, cum * f[:, :, j - 1][:, :, None], cum)
-            step = new - cum
-            pos += np.maximum(step, 0.0)
-            neg -= np.minimum(step, 0.0)
-            cum = new
-        if (tail != 1.0).any():
-            step = np.where((idx >= 0)[:, None, :], cum * (tail - 1.0)[:, None, None], 0.0)
-            pos += np.maximum(step, 0.0)
-            neg -= np.minimum(step, 0.0)
+        if fixed.any():
+            f[:, :, fixed] = ldf[:, None, fixed]
+        nb, nc = out.shape[:2]
+        gpos = np.empty((nb, nc, d1 + 1))
+        gneg = np.empty((nb, nc, d1 + 1))
+        gpos[:, :, d1] = np.maximum(tail - 1.0, 0.0)[:, None]
+        gneg[:, :, d1] = np.maximum(1.0 - tail, 0.0)[:, None]
+        for k in range(d1 - 1, -1, -1):
+            fk = f[:, :, k]
+            fp = np.maximum(fk, 0.0)
+            fn = np.maximum(-fk, 0.0)
+            gpos[:, :, k] = np.maximum(fk - 1.0, 0.0) + fp * gpos[:, :, k + 1] + fn * gneg[:, :, k + 1]
+            gneg[:, :, k] = np.maximum(1.0 - fk, 0.0) + fp * gneg[:, :, k + 1] + fn * gpos[:, :, k + 1]
+        at = np.broadcast_to(np.maximum(idx, 0)[:, None, :], (nb, nc, o))
+        gp = np.take_along_axis(gpos, at, axis=2)
+        gn = np.take_along_axis(gneg, at, axis=2)
+        lp = np.where((idx >= 0)[:, None, :], np.maximum(latest, 0.0), 0.0)
+        ln = np.where((idx >= 0)[:, None, :], np.maximum(-latest, 0.0), 0.0)
+        pos = lp * gp + ln * gn
+        neg = lp * gn + ln * gp
     return pos, neg
 
 

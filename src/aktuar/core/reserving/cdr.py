@@ -225,7 +225,9 @@ def _cdr_warnings(fit: DevelopmentFit, tri: Triangle) -> list[list[str]]:
                         "estimated (taken as 0)"
                     )
             for j in np.flatnonzero(fit.ldf[i] == 0):
-                out[i].append(f"the factor from age {fit.ages[j]} is 0: its uncertainty is taken as 0")
+                out[i].append(
+                    f"the factor from age {fit.ages[j]} is 0: the uncertainty of its estimate is taken as 0"
+                )
     return out
 
 

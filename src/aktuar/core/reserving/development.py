@@ -182,7 +182,9 @@ class Development:
                 selections.append(f"factor from age {age} selected by the user: {value}")
 
         with np.errstate(divide="ignore", invalid="ignore"):
-            resid2 = np.where(used, wx * (np.where(used, link, 0.0) - ldf[:, None, :]) ** 2, 0.0).sum(axis=1)
+            # w C^{2−α} (C_{k+1}/C_k − f)² written as (C_{k+1} − f C_k)² / C_k^α, which cannot overflow
+            dev_resid = np.where(used, y, 0.0) - ldf[:, None, :] * np.where(used, x, 0.0)
+            resid2 = np.where(used, dev_resid**2 / np.power(xs, alpha), 0.0).sum(axis=1)
             sigma2 = np.where(n_used > 1, resid2 / (n_used - 1), np.nan)
         if np.any(sigma2 < 0):
             for i, k in zip(*np.nonzero(sigma2 < 0), strict=True):

@@ -129,8 +129,26 @@ class ExpectedLossRatio:
                              parameters={"apriori": self.apriori}, warnings=fit.warnings)
 
 
+def unreported_share(f: FloatArray) -> FloatArray:
+    """1 − 1/F: the share of the ultimate still to develop (1 for an origin with no data).
+
+    F = 0 (development that falls to zero) has no share: 0 is used and the caller warns; a negative F keeps
+    the formula (the caller warns too).
+    """
+    ok = np.isfinite(f) & (f != 0)
+    return np.where(ok, 1.0 - 1.0 / np.where(ok, f, 1.0), np.where(np.isfinite(f), 0.0, 1.0))
+
+
+def _nonpositive_cdf_warnings(f: FloatArray, tri: Triangle) -> list[list[str]]:
+    out: list[list[str]] = [[] for _ in range(tri.n_segments)]
+    for s, o in zip(*np.nonzero(np.isfinite(f) & (f <= 0)), strict=True):
+        out[s].append(f"origin {tri.origin[o]}: the factor to ultimate is {f[s, o]:.4g} ≤ 0 (development falls to "
+                      "zero or changes sign); the Bornhuetter–Ferguson share 1 − 1/F is not meaningful here")
+    return out
+
+
 def _credibility_iterations(latest: FloatArray, f: FloatArray, prior: FloatArray, n_iters: int) -> FloatArray:
-    unreported = np.where(np.isfinite(f), 1.0 - 1.0 / np.where(np.isfinite(f), f, 1.0), 1.0)
+    unreported = unreported_share(f)
     u = prior
     for _ in range(n_iters):
         u = latest + unreported * u
@@ -165,7 +183,8 @@ class Benktander:
         f = cdf_at_latest(fit, tri)
         prior = a * e
         ultimate = _credibility_iterations(latest, f, prior, self.n_iters)
-        warns = merge_warnings(fit.warnings, _no_data_warnings(tri, "its ultimate is the a-priori expected amount"))
+        warns = merge_warnings(fit.warnings, _no_data_warnings(tri, "its ultimate is the a-priori expected amount"),
+                               _nonpositive_cdf_warnings(f, tri))
         return ReserveResult(self.name, tri, fit, latest, ultimate, ultimate - latest,
                              components={"cdf": f, "expected": prior, "exposure": e},
                              parameters={"apriori": self.apriori, "n_iters": self.n_iters}, warnings=warns)
@@ -204,7 +223,7 @@ class CapeCod:
         e = exposure_array(exposure, tri, "Cape Cod")
         latest = tri.latest()
         f = cdf_at_latest(fit, tri)
-        reported = np.where(np.isfinite(f), 1.0 / np.where(np.isfinite(f), f, 1.0), 0.0)
+        reported = 1.0 - unreported_share(f)
         o = tri.shape[1]
         years = np.arange(o, dtype=np.float64)
         if tri.origin_grain is not None:
@@ -214,7 +233,8 @@ class CapeCod:
         trend = (1.0 + self.trend) ** gap
         num = np.einsum("ij,sj->si", w * trend, latest)
         den = np.einsum("ij,sj->si", w, e * reported)
-        warns = merge_warnings(fit.warnings, _no_data_warnings(tri, "its ultimate is the Cape Cod expected amount"))
+        warns = merge_warnings(fit.warnings, _no_data_warnings(tri, "its ultimate is the Cape Cod expected amount"),
+                               _nonpositive_cdf_warnings(f, tri))
         with np.errstate(divide="ignore", invalid="ignore"):
             elr = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
         for s in np.flatnonzero(~np.isfinite(elr).all(axis=1)):
