@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -744,6 +745,8 @@ def _infer_grain(months: IntArray, cap: int = 12) -> str:
 
 
 def _resolve_long_columns(table: Table, origin: str, development: str, value: str) -> tuple[str, str, str]:
+    if value == "value" and "value" not in {c.strip().lower() for c in table.columns}:
+        value = next((c for c in table.columns if c.strip().lower() == "values"), value)  # chainladder's name
     cols = resolve_columns(table, {"origin": origin, "development": development, "value": value},
                            purpose="for a long-format triangle (one row per origin and development)")
     o, d, v = cols["origin"], cols["development"], cols["value"]
@@ -1019,11 +1022,11 @@ def triangle_from_wide(
 
 def read_triangle(path: Source, cumulative: bool = True, *, sheet: str | int | None = None,
                   **long_options: Any) -> Triangle:
-    """Read a triangle file, long or wide: long when it has the columns origin, development and value
-    (any case), else wide (origin in the first column, development ages in the header)."""
+    """Read a triangle file, long or wide: long when it has the columns origin, development and value (or
+    values; any case), else wide (origin in the first column, development ages in the header)."""
     table = as_table(path, sheet=sheet)
     lower = {c.strip().lower() for c in table.columns}
-    if {"origin", "development", "value"} <= lower:
+    if {"origin", "development"} <= lower and ("value" in lower or "values" in lower):
         return triangle_from_long(table, cumulative=cumulative, **long_options)
     if long_options:
         raise InputError(
@@ -1046,6 +1049,12 @@ def _origin_key(table: Table, column: str, tri: Triangle) -> list[str]:
         go = GRAIN_MONTHS[tri.origin_grain]
         return [period_label(int(m - m % go), tri.origin_grain) for m in months]
     return [str(x) for x in text_column(table, column).to_list()]
+
+
+def _norm_label(x: str) -> str:
+    """A label compared loosely: stripped, a whole number written as ``2020.0`` taken as ``2020``."""
+    t = str(x).strip()
+    return re.sub(r"^(-?\d+)\.0*$", r"\1", t)
 
 
 def read_exposure(
@@ -1075,14 +1084,14 @@ def read_exposure(
     if neg.any():
         i = int(np.flatnonzero(neg)[0])
         raise table.error("an exposure must not be negative", index=i, column=ecol)
-    okeys = _origin_key(table, ocol, triangle)
+    okeys = [_norm_label(o) for o in _origin_key(table, ocol, triangle)]
     skeys = [text_column(table, c).to_list() for c in seg_cols_present]
-    origin_pos = {o: j for j, o in enumerate(triangle.origin)}
-    seg_pos = {k: j for j, k in enumerate(triangle.segments)}
+    origin_pos = {_norm_label(o): j for j, o in enumerate(triangle.origin)}
+    seg_pos = {tuple(_norm_label(x) for x in k): j for j, k in enumerate(triangle.segments)}
     out = np.full((triangle.n_segments, len(triangle.origin)), np.nan)
     seen_row = np.zeros(out.shape, dtype=np.int64)
     for i in range(table.height):
-        key = tuple(str(v[i]) for v in skeys)
+        key = tuple(_norm_label(v[i]) for v in skeys)
         s = seg_pos.get(key)
         o = origin_pos.get(okeys[i])
         if s is None or o is None:

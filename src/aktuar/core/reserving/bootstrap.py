@@ -404,7 +404,7 @@ def _simulate(model: _Model, fit: DevelopmentFit, fixed: BoolArray, tail: FloatA
               shift: FloatArray, keep: bool) -> _Sims:
     """Run the simulations in blocks of segments (bounded storage of the reserves by origin) and, inside a
     block, in chunks of simulations (bounded working arrays); every operation is vectorised over the
-    segments and simulations of a chunk.
+    segments and simulations of a chunk. Arrays are laid out (segment, quantity, simulation).
     """
     s, o = idx.shape
     k = model.cells.shape[1]
@@ -418,16 +418,15 @@ def _simulate(model: _Model, fit: DevelopmentFit, fixed: BoolArray, tail: FloatA
     total_se_est = np.zeros(s)
     total_sims = np.zeros((s, n_sims)) if keep else None
     nonfinite = np.zeros(s, dtype=np.int64)
-    ldf_fixed = fit.ldf
-    n_used = fit.n_used
-    offsets = (np.arange(s, dtype=np.int64) * model.pool.shape[1])
+    offsets = np.arange(s, dtype=np.int64) * model.pool.shape[1]
     pool_flat = model.pool.ravel()
+    maps_t = np.ascontiguousarray(np.swapaxes(model.maps, 1, 2))  # (S, T, K)
 
     block = max(1, min(s, BLOCK_RESERVES // max(n_sims * o, 1)))
     for b0 in range(0, s, block):
         seg = slice(b0, min(s, b0 + block))
         nb = seg.stop - seg.start
-        store = np.empty((nb, n_sims, o))
+        store = np.empty((nb, o, n_sims))
         est_sum = np.zeros((nb, o))
         est_sq = np.zeros((nb, o))
         est_tot = np.zeros(nb)
@@ -435,43 +434,47 @@ def _simulate(model: _Model, fit: DevelopmentFit, fixed: BoolArray, tail: FloatA
         chunk = max(1, min(n_sims, CHUNK_CELLS // max(nb * k, 1)))
         for c0 in range(0, n_sims, chunk):
             nc = min(n_sims, c0 + chunk) - c0
-            out = _pseudo_outputs(model, seg, nc, rng, pool_flat, offsets[seg])
-            pos, neg = _project(out, ldf_fixed[seg], n_used[seg], fixed, tail[seg], idx[seg])
-            est = pos - neg - shift[seg][:, None, :]
-            est_sum += est.sum(axis=1)
-            est_sq += (est * est).sum(axis=1)
-            tot = est.sum(axis=2)
+            out = _pseudo_outputs(model, maps_t[seg], seg, nc, rng, pool_flat, offsets[seg])
+            pos, neg = _project(out, fit.ldf[seg], fit.n_used[seg], fixed, tail[seg], idx[seg])
+            est = pos - neg
+            est -= shift[seg][:, :, None]
+            est_sum += est.sum(axis=2)
+            est_sq += np.einsum("son,son->so", est, est)
+            tot = est.sum(axis=1)
             est_tot += tot.sum(axis=1)
-            est_tot_sq += (tot * tot).sum(axis=1)
-            store[:, c0:c0 + nc, :] = _process(pos, neg, model.phi[seg], process, rng)
+            est_tot_sq += np.einsum("sn,sn->s", tot, tot)
+            store[:, :, c0:c0 + nc] = _process(pos, neg, model.phi[seg], process, rng)
         _summarise(store, seg, levels, mean, se, total_se, quant, total_quant, total_sims, nonfinite)
+        denom = max(n_sims - 1, 1)
         with np.errstate(invalid="ignore"):
-            denom = max(n_sims - 1, 1)
             var = (est_sq - est_sum * est_sum / n_sims) / denom
-            se_est[seg] = np.sqrt(np.maximum(np.nan_to_num(var), 0.0))
             tvar = (est_tot_sq - est_tot * est_tot / n_sims) / denom
-            total_se_est[seg] = np.sqrt(np.maximum(np.nan_to_num(tvar), 0.0))
+        se_est[seg] = np.sqrt(np.maximum(np.nan_to_num(var), 0.0))
+        total_se_est[seg] = np.sqrt(np.maximum(np.nan_to_num(tvar), 0.0))
     return _Sims(mean=mean, se=se, total_se=total_se, quantiles=quant, total_quantiles=total_quant,
                  se_estimation=se_est, total_se_estimation=total_se_est, total_sims=total_sims,
                  nonfinite=nonfinite)
 
 
-def _pseudo_outputs(model: _Model, seg: slice, nc: int, rng: np.random.Generator, pool_flat: FloatArray,
-                    offsets: IntArray) -> FloatArray:
+def _pseudo_outputs(model: _Model, maps_t: FloatArray, seg: slice, nc: int, rng: np.random.Generator,
+                    pool_flat: FloatArray, offsets: IntArray) -> FloatArray:
     """Resample residuals onto the observed cells of ``nc`` pseudo triangles per segment and return, for each,
-    the column sums that make its chain-ladder factors and its latest diagonal: (segments, nc, T).
+    the column sums that make its chain-ladder factors and its latest diagonal: (segments, T, nc).
+
+    A residual is drawn as ``pool[⌊u · size⌋]`` with ``u`` uniform on [0, 1).
     """
     nb = seg.stop - seg.start
     k = model.cells.shape[1]
-    size = model.pool_size[seg]
-    u = rng.random((nb, nc, k))
-    pick = (u * size[:, None, None]).astype(np.int64)
-    np.minimum(pick, (size - 1)[:, None, None], out=pick)
+    size = model.pool_size[seg][:, None, None]
+    u = rng.random((nb, k, nc))
+    u *= size
+    pick = u.astype(np.int64)
+    np.minimum(pick, size - 1, out=pick)  # guards the rounding of u · size up to size
     pick += offsets[:, None, None]
-    noise = pool_flat[pick]
-    noise *= model.scale[seg][:, None, :]
-    out = np.matmul(noise, model.maps[seg])
-    out += model.base[seg][:, None, :]
+    noise = pool_flat.take(pick)
+    noise *= model.scale[seg][:, :, None]
+    out = np.matmul(maps_t, noise)
+    out += model.base[seg][:, :, None]
     return np.asarray(out)
 
 
@@ -480,7 +483,7 @@ def _project(out: FloatArray, ldf: FloatArray, n_used: IntArray, fixed: BoolArra
     """Chain-ladder factors of each pseudo triangle and its projection from its own latest diagonal.
 
     Returns the sums of the positive and of the negative (as a positive number) future incrementals by
-    origin, (segments, sims, O) each. An origin with latest age k and latest cumulative L has the future
+    origin, (segments, O, sims) each. An origin with latest age k and latest cumulative L has the future
     incrementals ``L · g_kj``, ``g_kj = f_k ⋯ f_j−2 · (f_j−1 − 1)`` for j > k (and the tail's
     ``f_k ⋯ f_D−2 · (t − 1)``), so with ``G⁺_k = Σ_j max(g_kj, 0)`` and ``G⁻_k = Σ_j max(−g_kj, 0)``:
     ``P = L⁺ G⁺_k + L⁻ G⁻_k`` and ``N = L⁺ G⁻_k + L⁻ G⁺_k``. ``G±`` follow backwards over the ages,
@@ -488,33 +491,37 @@ def _project(out: FloatArray, ldf: FloatArray, n_used: IntArray, fixed: BoolArra
     once per origin.
     """
     d1 = ldf.shape[1]
-    o = idx.shape[1]
-    num = out[:, :, :d1]
-    den = out[:, :, d1:2 * d1]
-    latest = out[:, :, 2 * d1:2 * d1 + o]
-    ok = (den != 0) & (n_used[:, None, :] > 0)
+    nb, o = idx.shape
+    nc = out.shape[2]
+    num = out[:, :d1, :]
+    den = out[:, d1:2 * d1, :]
+    latest = out[:, 2 * d1:2 * d1 + o, :]
+    ok = (den != 0) & (n_used[:, :, None] > 0)
+    gpos = np.empty((nb, d1 + 1, nc))
+    gneg = np.empty((nb, d1 + 1, nc))
+    gpos[:, d1, :] = np.maximum(tail - 1.0, 0.0)[:, None]
+    gneg[:, d1, :] = np.maximum(1.0 - tail, 0.0)[:, None]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         f = np.where(ok, num / np.where(ok, den, 1.0), 1.0)
         if fixed.any():
-            f[:, :, fixed] = ldf[:, None, fixed]
-        nb, nc = out.shape[:2]
-        gpos = np.empty((nb, nc, d1 + 1))
-        gneg = np.empty((nb, nc, d1 + 1))
-        gpos[:, :, d1] = np.maximum(tail - 1.0, 0.0)[:, None]
-        gneg[:, :, d1] = np.maximum(1.0 - tail, 0.0)[:, None]
-        for k in range(d1 - 1, -1, -1):
-            fk = f[:, :, k]
-            fp = np.maximum(fk, 0.0)
-            fn = np.maximum(-fk, 0.0)
-            gpos[:, :, k] = np.maximum(fk - 1.0, 0.0) + fp * gpos[:, :, k + 1] + fn * gneg[:, :, k + 1]
-            gneg[:, :, k] = np.maximum(1.0 - fk, 0.0) + fp * gneg[:, :, k + 1] + fn * gpos[:, :, k + 1]
-        at = np.broadcast_to(np.maximum(idx, 0)[:, None, :], (nb, nc, o))
-        gp = np.take_along_axis(gpos, at, axis=2)
-        gn = np.take_along_axis(gneg, at, axis=2)
-        lp = np.where((idx >= 0)[:, None, :], np.maximum(latest, 0.0), 0.0)
-        ln = np.where((idx >= 0)[:, None, :], np.maximum(-latest, 0.0), 0.0)
-        pos = lp * gp + ln * gn
-        neg = lp * gn + ln * gp
+            f[:, fixed, :] = ldf[:, fixed, None]
+        for j in range(d1 - 1, -1, -1):
+            fj = f[:, j, :]
+            fp = np.maximum(fj, 0.0)
+            fn = np.maximum(-fj, 0.0)
+            gpos[:, j, :] = np.maximum(fj - 1.0, 0.0) + fp * gpos[:, j + 1, :] + fn * gneg[:, j + 1, :]
+            gneg[:, j, :] = np.maximum(1.0 - fj, 0.0) + fp * gneg[:, j + 1, :] + fn * gpos[:, j + 1, :]
+        rows = np.arange(nb)[:, None]
+        at = np.maximum(idx, 0)
+        gp = gpos[rows, at]
+        gn = gneg[rows, at]
+        seen = (idx >= 0)[:, :, None]
+        lp = np.where(seen, np.maximum(latest, 0.0), 0.0)
+        ln = np.where(seen, np.maximum(-latest, 0.0), 0.0)
+        pos = lp * gp
+        pos += ln * gn
+        neg = lp * gn
+        neg += ln * gp
     return pos, neg
 
 
@@ -525,9 +532,12 @@ def _process(pos: FloatArray, neg: FloatArray, phi: FloatArray, process: str,
     """
     if process == "none":
         return np.asarray(pos - neg)
+    live_seg = phi > 0
+    out = pos - neg
+    if not live_seg.any():
+        return np.asarray(out)
     scale = np.broadcast_to(phi[:, None, None], pos.shape)
-    live = scale > 0
-    out = np.where(live, 0.0, pos - neg)
+    live = np.broadcast_to(live_seg[:, None, None], pos.shape)
     for part, sign in ((pos, 1.0), (neg, -1.0)):
         draw = live & (part > 0) & np.isfinite(part)
         if not draw.any():
@@ -538,7 +548,7 @@ def _process(pos: FloatArray, neg: FloatArray, phi: FloatArray, process: str,
             value = rng.standard_gamma(mean / phi_d) * phi_d
         else:
             value = _scaled_poisson(mean, phi_d, rng)
-        out[draw] += sign * value
+        out[draw] += sign * (value - mean)
     bad = live & ~(np.isfinite(pos) & np.isfinite(neg))
     out[bad] = np.nan
     return np.asarray(out)
@@ -558,38 +568,42 @@ def _scaled_poisson(mean: FloatArray, phi: FloatArray, rng: np.random.Generator)
 def _summarise(store: FloatArray, seg: slice, levels: Sequence[float], mean: FloatArray, se: FloatArray,
                total_se: FloatArray, quant: FloatArray, total_quant: FloatArray, total_sims: FloatArray | None,
                nonfinite: IntArray) -> None:
-    n = store.shape[1]
+    """Mean, standard deviation and quantiles over the simulations (last axis) of a block of segments; a
+    segment with non-finite simulations is summarised over its finite ones.
+    """
+    n = store.shape[2]
     ddof = 1 if n > 1 else 0
-    total = store.sum(axis=2)
+    total = store.sum(axis=1)
     if total_sims is not None:
         total_sims[seg] = total
     finite = np.isfinite(total)
-    bad = ~finite.all(axis=1)
     nonfinite[seg] = (~finite).sum(axis=1)
-    good = ~bad
-    if good.any():
-        st = store[good]
-        tt = total[good]
-        mean[seg][good] = st.mean(axis=1)
-        se[seg][good] = st.std(axis=1, ddof=ddof)
-        total_se[seg][good] = tt.std(axis=1, ddof=ddof)
+    good = finite.all(axis=1)
+    if good.all():
+        st, tt, rows = store, total, np.arange(seg.start, seg.stop)
+    else:
+        st, tt, rows = store[good], total[good], np.arange(seg.start, seg.stop)[good]
+    if rows.size:
+        mean[rows] = st.mean(axis=2)
+        se[rows] = st.std(axis=2, ddof=ddof)
+        total_se[rows] = tt.std(axis=1, ddof=ddof)
         if levels:
-            quant[seg][good] = np.moveaxis(np.quantile(st, levels, axis=1), 0, -1)
-            total_quant[seg][good] = np.quantile(tt, levels, axis=1).T
-    for i in np.flatnonzero(bad):
+            quant[rows] = np.moveaxis(np.quantile(st, levels, axis=2), 0, -1)
+            total_quant[rows] = np.quantile(tt, levels, axis=1).T
+    for i in np.flatnonzero(~good):
         keep = finite[i]
         if not keep.any():
             continue
-        st = store[i][keep]
-        tt = total[i][keep]
-        dd = 1 if st.shape[0] > 1 else 0
+        sti = store[i][:, keep]
+        tti = total[i][keep]
+        dd = 1 if tti.size > 1 else 0
         g = seg.start + int(i)
-        mean[g] = st.mean(axis=0)
-        se[g] = st.std(axis=0, ddof=dd)
-        total_se[g] = tt.std(ddof=dd)
+        mean[g] = sti.mean(axis=1)
+        se[g] = sti.std(axis=1, ddof=dd)
+        total_se[g] = tti.std(ddof=dd)
         if levels:
-            quant[g] = np.quantile(st, levels, axis=0).T
-            total_quant[g] = np.quantile(tt, levels)
+            quant[g] = np.quantile(sti, levels, axis=1).T
+            total_quant[g] = np.quantile(tti, levels)
 
 
 __all__ = ["BootstrapODP"]

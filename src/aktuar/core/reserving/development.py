@@ -251,44 +251,54 @@ def _drop_extremes(
 def _extrapolate_sigma(
     sigma: FloatArray, n_used: npt.NDArray[np.int64], rule: str, warnings: list[list[str]]
 ) -> FloatArray:
-    """Fill the σ of ages with exactly one link ratio (σ cannot be estimated from one).
+    """Fill the σ of ages with exactly one link ratio (σ cannot be estimated from one), all segments at once.
 
-    Mack's rule fills from the two preceding σ; the log-linear rule fits ln σ_k = a + b·k on the positive σ
-    estimated from two or more link ratios. Where the last estimated σ is exactly 0 (identical link ratios:
-    development has stopped varying) the σ after it are 0, not extrapolated from earlier, larger σ's.
+    Mack's rule fills from the two preceding σ; the log-linear rule fits ln σ_k = a + b·k by least squares on
+    the positive σ estimated from two or more link ratios. Where the last estimated σ is exactly 0 (identical
+    link ratios: development has stopped varying) the σ after it are 0, not extrapolated from earlier, larger
+    σ's.
     """
     out = sigma.copy()
     s, d1 = out.shape
+    if d1 == 0:
+        return out
     k = np.arange(d1, dtype=np.float64)
-    for i in range(s):
-        missing = ~np.isfinite(out[i])
-        if not missing.any():
-            continue
-        if rule == "mack":
-            for j in np.flatnonzero(missing):
-                if j >= 2 and np.isfinite(out[i, j - 1]) and np.isfinite(out[i, j - 2]):
-                    a, b = out[i, j - 1] ** 2, out[i, j - 2] ** 2
-                    out[i, j] = np.sqrt(min(a * a / b, a, b)) if b > 0 else 0.0
-            missing = ~np.isfinite(out[i])
-        if not missing.any():
-            continue
-        estimated = np.isfinite(sigma[i]) & (n_used[i] >= 2)
-        if estimated.any():
-            last_est = int(np.flatnonzero(estimated)[-1])
-            if out[i, last_est] == 0.0:
-                after = missing & (k > last_est)
-                out[i, after] = 0.0
-                missing &= ~after
-        ok = np.isfinite(out[i]) & (out[i] > 0) & (estimated | ~np.isfinite(sigma[i]))
-        if not missing.any():
-            continue
-        if ok.sum() >= 2:
-            b, a = np.polyfit(k[ok], np.log(out[i, ok]), 1)
-            out[i, missing] = np.exp(a + b * k[missing])
-        elif ok.any():
-            out[i, missing] = out[i, ok][-1]
+    if rule == "mack":
+        for j in range(2, d1):
+            a = out[:, j - 1] ** 2
+            b = out[:, j - 2] ** 2
+            fill = ~np.isfinite(out[:, j]) & np.isfinite(a) & np.isfinite(b)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                v = np.where(b > 0, np.sqrt(np.minimum(np.minimum(a * a / np.where(b > 0, b, 1.0), a), b)), 0.0)
+            out[:, j] = np.where(fill, v, out[:, j])
+    missing = ~np.isfinite(out)
+    if not missing.any():
+        return out
+    estimated = np.isfinite(sigma) & (n_used >= 2)
+    has_est = estimated.any(axis=1)
+    last_est = np.where(has_est, d1 - 1 - np.argmax(estimated[:, ::-1], axis=1), -1)
+    last_val = np.take_along_axis(out, np.maximum(last_est, 0)[:, None], axis=1)[:, 0]
+    after_zero = missing & has_est[:, None] & (last_val == 0.0)[:, None] & (k[None, :] > last_est[:, None])
+    out[after_zero] = 0.0
+    missing &= ~after_zero
+    ok = np.isfinite(out) & (out > 0) & (estimated | ~np.isfinite(sigma))
+    w = ok.astype(np.float64)
+    y = np.log(np.where(ok, out, 1.0))
+    n = w.sum(axis=1)
+    sx, sy = (w * k).sum(axis=1), (w * y).sum(axis=1)
+    sxx, sxy = (w * k * k).sum(axis=1), (w * k * y).sum(axis=1)
+    den = n * sxx - sx * sx
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(den > 0, (n * sxy - sx * sy) / np.where(den > 0, den, 1.0), 0.0)
+        intercept = np.where(n > 0, (sy - slope * sx) / np.where(n > 0, n, 1.0), 0.0)
+    fitted = np.exp(intercept[:, None] + slope[:, None] * k[None, :])
+    regress = missing & (n >= 2)[:, None]
+    out[regress] = fitted[regress]
+    for i in np.flatnonzero(missing.any(axis=1) & (n < 2)):
+        if n[i] == 1:
+            out[i, missing[i]] = out[i, ok[i]][-1]
             warnings[i].append("σ extrapolated as the last estimable σ (too few ages for a regression)")
         else:
-            out[i, missing] = 0.0
+            out[i, missing[i]] = 0.0
             warnings[i].append("no σ can be estimated (fewer than two link ratios at every age): σ set to 0")
     return out
