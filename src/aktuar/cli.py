@@ -21,7 +21,9 @@ out = Console()
 
 
 def _fail(exc: InputError) -> None:
-    err.print(f"[bold red]error:[/] {exc}")
+    """Print a user's error on one unwrapped line (file, row, column, what to fix) and exit 2."""
+    err.print("[bold red]error:[/] ", end="")
+    err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code=2)
 
 

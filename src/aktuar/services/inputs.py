@@ -50,6 +50,14 @@ def detect_format(path: Path) -> str:
         return "transactions"
     if {"origin", "development", "value"} <= cols:
         return "long"
+    if {"origin", "value"} <= cols or {"development", "value"} <= cols:
+        missing = sorted({"origin", "development", "value"} - cols)
+        raise InputError(
+            f"this looks like a long table but has no column {', '.join(repr(m) for m in missing)}: a long table "
+            "needs columns origin, development and value (a wide triangle has origins in the first column and "
+            "development ages as the other headers)",
+            file=str(path), row=1,
+        )
     return "wide"
 
 

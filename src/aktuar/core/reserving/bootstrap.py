@@ -90,8 +90,15 @@ PROCESSES: tuple[str, ...] = ("gamma", "odp", "none")
 
 #: Elements of the largest working array of one chunk (simulations × segments × cells): 2²⁰ float64 = 8 MB.
 CHUNK_CELLS = 1 << 20
-#: Elements of the stored reserves by origin of one block of segments (segments × simulations × origins).
-BLOCK_RESERVES = 1 << 22
+#: Elements of the stored reserves by origin of one block of segments (segments × simulations × origins):
+#: 2²³ float64 = 64 MB.
+BLOCK_RESERVES = 1 << 23
+#: Simulations per chunk are chosen so that each matrix product (outputs × cells × simulations) stays below
+#: this many multiplications: OpenBLAS then runs it on one thread (its threshold is 4 · 65 536), which avoids
+#: BLAS threads spinning against the rest of the simulation on a busy machine.
+GEMM_SINGLE = 200_000
+#: …but never fewer simulations per chunk than this (large triangles).
+SIMS_MIN = 16
 #: Cells with 1 − h below this are treated as fitted exactly (h = 1): they give no residual.
 HAT_ONE = 1e-9
 #: Poisson means above this are drawn from the normal approximation (numpy's Poisson sampler stops at ~9e18).
@@ -403,11 +410,12 @@ def _simulate(model: _Model, fit: DevelopmentFit, fixed: BoolArray, tail: FloatA
               n_sims: int, process: str, rng: np.random.Generator, levels: Sequence[float],
               shift: FloatArray, keep: bool) -> _Sims:
     """Run the simulations in blocks of segments (bounded storage of the reserves by origin) and, inside a
-    block, in chunks of simulations (bounded working arrays); every operation is vectorised over the
-    segments and simulations of a chunk. Arrays are laid out (segment, quantity, simulation).
+    block, in chunks of segments × simulations (bounded working arrays); every operation is vectorised over
+    the segments and simulations of a chunk. Arrays are laid out (segment, quantity, simulation).
     """
     s, o = idx.shape
     k = model.cells.shape[1]
+    t = model.maps.shape[2]
     q = len(levels)
     mean = np.zeros((s, o))
     se = np.zeros((s, o))
@@ -421,61 +429,80 @@ def _simulate(model: _Model, fit: DevelopmentFit, fixed: BoolArray, tail: FloatA
     offsets = np.arange(s, dtype=np.int64) * model.pool.shape[1]
     pool_flat = model.pool.ravel()
     maps_t = np.ascontiguousarray(np.swapaxes(model.maps, 1, 2))  # (S, T, K)
+    # u · size' < size for every u < 1: the floor of the product is a valid index without a guard
+    sizes = (model.pool_size.astype(np.float64) * (1.0 - 2.0**-52))
 
+    sims_chunk = int(min(n_sims, max(SIMS_MIN, GEMM_SINGLE // max(k * t, 1))))
+    segs_chunk = max(1, CHUNK_CELLS // max(k * sims_chunk, 1))
     block = max(1, min(s, BLOCK_RESERVES // max(n_sims * o, 1)))
+    work = _Work(min(block, segs_chunk) * k * sims_chunk, min(block, segs_chunk) * t * sims_chunk)
     for b0 in range(0, s, block):
-        seg = slice(b0, min(s, b0 + block))
-        nb = seg.stop - seg.start
+        blk = slice(b0, min(s, b0 + block))
+        nb = blk.stop - blk.start
         store = np.empty((nb, o, n_sims))
         est_sum = np.zeros((nb, o))
         est_sq = np.zeros((nb, o))
         est_tot = np.zeros(nb)
         est_tot_sq = np.zeros(nb)
-        chunk = max(1, min(n_sims, CHUNK_CELLS // max(nb * k, 1)))
-        for c0 in range(0, n_sims, chunk):
-            nc = min(n_sims, c0 + chunk) - c0
-            out = _pseudo_outputs(model, maps_t[seg], seg, nc, rng, pool_flat, offsets[seg])
-            pos, neg = _project(out, fit.ldf[seg], fit.n_used[seg], fixed, tail[seg], idx[seg])
-            est = pos - neg
-            est -= shift[seg][:, :, None]
-            est_sum += est.sum(axis=2)
-            est_sq += np.einsum("son,son->so", est, est)
-            tot = est.sum(axis=1)
-            est_tot += tot.sum(axis=1)
-            est_tot_sq += np.einsum("sn,sn->s", tot, tot)
-            store[:, :, c0:c0 + nc] = _process(pos, neg, model.phi[seg], process, rng)
-        _summarise(store, seg, levels, mean, se, total_se, quant, total_quant, total_sims, nonfinite)
+        for g0 in range(0, nb, segs_chunk):
+            loc = slice(g0, min(nb, g0 + segs_chunk))
+            seg = slice(blk.start + loc.start, blk.start + loc.stop)
+            for c0 in range(0, n_sims, sims_chunk):
+                nc = min(n_sims, c0 + sims_chunk) - c0
+                out = _pseudo_outputs(model, maps_t[seg], sizes[seg], offsets[seg], seg, nc, rng, pool_flat, work)
+                pos, neg = _project(out, fit.ldf[seg], fit.n_used[seg], fixed, tail[seg], idx[seg])
+                est = pos - neg
+                est -= shift[seg][:, :, None]
+                est_sum[loc] += est.sum(axis=2)
+                est_sq[loc] += np.einsum("son,son->so", est, est)
+                tot = est.sum(axis=1)
+                est_tot[loc] += tot.sum(axis=1)
+                est_tot_sq[loc] += np.einsum("sn,sn->s", tot, tot)
+                store[loc, :, c0:c0 + nc] = _process(pos, neg, model.phi[seg], process, rng)
+        _summarise(store, blk, levels, mean, se, total_se, quant, total_quant, total_sims, nonfinite)
         denom = max(n_sims - 1, 1)
         with np.errstate(invalid="ignore"):
             var = (est_sq - est_sum * est_sum / n_sims) / denom
             tvar = (est_tot_sq - est_tot * est_tot / n_sims) / denom
-        se_est[seg] = np.sqrt(np.maximum(np.nan_to_num(var), 0.0))
-        total_se_est[seg] = np.sqrt(np.maximum(np.nan_to_num(tvar), 0.0))
+        se_est[blk] = np.sqrt(np.maximum(np.nan_to_num(var), 0.0))
+        total_se_est[blk] = np.sqrt(np.maximum(np.nan_to_num(tvar), 0.0))
     return _Sims(mean=mean, se=se, total_se=total_se, quantiles=quant, total_quantiles=total_quant,
                  se_estimation=se_est, total_se_estimation=total_se_est, total_sims=total_sims,
                  nonfinite=nonfinite)
 
 
-def _pseudo_outputs(model: _Model, maps_t: FloatArray, seg: slice, nc: int, rng: np.random.Generator,
-                    pool_flat: FloatArray, offsets: IntArray) -> FloatArray:
+class _Work:
+    """Working buffers reused by every chunk (no fresh allocation, and page faults, per chunk)."""
+
+    def __init__(self, cells: int, outputs: int) -> None:
+        self.u = np.empty(max(cells, 1))
+        self.pick = np.empty(max(cells, 1), dtype=np.int64)
+        self.out = np.empty(max(outputs, 1))
+
+
+def _pseudo_outputs(model: _Model, maps_t: FloatArray, sizes: FloatArray, offsets: IntArray, seg: slice,
+                    nc: int, rng: np.random.Generator, pool_flat: FloatArray, work: _Work) -> FloatArray:
     """Resample residuals onto the observed cells of ``nc`` pseudo triangles per segment and return, for each,
     the column sums that make its chain-ladder factors and its latest diagonal: (segments, T, nc).
 
     A residual is drawn as ``pool[⌊u · size⌋]`` with ``u`` uniform on [0, 1).
     """
     nb = seg.stop - seg.start
-    k = model.cells.shape[1]
-    size = model.pool_size[seg][:, None, None]
-    u = rng.random((nb, k, nc))
-    u *= size
-    pick = u.astype(np.int64)
-    np.minimum(pick, size - 1, out=pick)  # guards the rounding of u · size up to size
+    k = maps_t.shape[2]
+    t = maps_t.shape[1]
+    n = nb * k * nc
+    u = work.u[:n].reshape(nb, k, nc)
+    pick = work.pick[:n].reshape(nb, k, nc)
+    rng.random(out=u)
+    u *= sizes[:, None, None]
+    np.copyto(pick, u, casting="unsafe")  # truncation = floor for u · size ≥ 0
     pick += offsets[:, None, None]
-    noise = pool_flat.take(pick)
+    noise = np.take(pool_flat, pick, out=u)
     noise *= model.scale[seg][:, :, None]
-    out = np.matmul(maps_t, noise)
+    out = work.out[:nb * t * nc].reshape(nb, t, nc)
+    np.matmul(maps_t, noise, out=out)
     out += model.base[seg][:, :, None]
-    return np.asarray(out)
+    return out
 
 
 def _project(out: FloatArray, ldf: FloatArray, n_used: IntArray, fixed: BoolArray, tail: FloatArray,
@@ -529,37 +556,46 @@ def _process(pos: FloatArray, neg: FloatArray, phi: FloatArray, process: str,
              rng: np.random.Generator) -> FloatArray:
     """Reserve by origin with process error: gamma (or scaled Poisson) draws with the summed means of the
     positive and of the negative future incrementals and variance φ times the mean, sign preserved.
+    Segments with φ = 0 keep their means.
     """
-    if process == "none":
-        return np.asarray(pos - neg)
-    live_seg = phi > 0
-    out = pos - neg
-    if not live_seg.any():
-        return np.asarray(out)
-    scale = np.broadcast_to(phi[:, None, None], pos.shape)
-    live = np.broadcast_to(live_seg[:, None, None], pos.shape)
-    for part, sign in ((pos, 1.0), (neg, -1.0)):
-        draw = live & (part > 0) & np.isfinite(part)
-        if not draw.any():
-            continue
-        mean = part[draw]
-        phi_d = scale[draw]
-        if process == "gamma":
-            value = rng.standard_gamma(mean / phi_d) * phi_d
-        else:
-            value = _scaled_poisson(mean, phi_d, rng)
-        out[draw] += sign * (value - mean)
-    bad = live & ~(np.isfinite(pos) & np.isfinite(neg))
-    out[bad] = np.nan
-    return np.asarray(out)
+    net = pos - neg
+    live = phi > 0
+    if process == "none" or not live.any():
+        return net
+    phi_b = np.where(live, phi, 1.0)[:, None, None]
+    if process == "gamma":
+        with np.errstate(invalid="ignore"):
+            shape = pos / phi_b
+        drawn = rng.standard_gamma(shape, out=shape)
+        drawn *= phi_b
+    else:
+        drawn = _scaled_poisson(pos, phi_b, rng)
+    if neg.any():
+        sub = (neg > 0) & live[:, None, None]
+        if sub.any():
+            mean = neg[sub]
+            scale = np.broadcast_to(phi_b, neg.shape)[sub]
+            if process == "gamma":
+                value = rng.standard_gamma(mean / scale) * scale
+            else:
+                value = _scaled_poisson(mean, scale, rng)
+            drawn[sub] -= value
+    if not live.all():
+        drawn[~live] = net[~live]
+    return np.asarray(drawn)
 
 
 def _scaled_poisson(mean: FloatArray, phi: FloatArray, rng: np.random.Generator) -> FloatArray:
-    """φ · Poisson(mean / φ); for a Poisson mean above 10¹² its normal approximation (relative error < 10⁻⁶)."""
-    lam = mean / phi
-    big = lam > POISSON_NORMAL
-    count = np.empty_like(lam)
-    count[~big] = rng.poisson(lam[~big])
+    """φ · Poisson(mean / φ) elementwise (``phi`` broadcasts to ``mean``); a Poisson mean above 10¹² is drawn
+    from its normal approximation (relative error below 10⁻⁶); a non-finite mean stays non-finite.
+    """
+    with np.errstate(invalid="ignore"):
+        lam = np.asarray(mean / phi)
+    ok = np.isfinite(lam) & (lam > 0)
+    small = ok & (lam <= POISSON_NORMAL)
+    big = ok & ~small
+    count = np.where(ok, 0.0, lam)
+    count[small] = rng.poisson(lam[small])
     if big.any():
         count[big] = lam[big] + np.sqrt(lam[big]) * rng.standard_normal(int(big.sum()))
     return np.asarray(count * phi)
