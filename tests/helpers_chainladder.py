@@ -57,3 +57,18 @@ def cl_to_triangle(tri: Any, column: str | None = None) -> Triangle:
 def clrd_paid() -> Triangle:
     """The 775 company × line paid-loss triangles of the CAS loss reserve database (``CumPaidLoss``, 10 × 10)."""
     return cl_sample_to_triangle("clrd", "CumPaidLoss")
+
+
+def chainladder_bootstrap_total_ibnr(tri: Any, n_sims: int, random_state: int, hat_adj: bool = False) -> np.ndarray:
+    """Total IBNR of each simulation of chainladder's ODP bootstrap: ``BootstrapODPSample`` then ``Chainladder``
+    on the resampled triangles (gamma process error, as chainladder adds it in ``Chainladder.fit``).
+    """
+    import warnings
+
+    import chainladder as cl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sims = cl.BootstrapODPSample(n_sims=n_sims, random_state=random_state, hat_adj=hat_adj).fit_transform(tri)
+        ibnr = cl.Chainladder().fit(sims).ibnr_.sum("origin")
+    return np.asarray(ibnr.values, dtype=np.float64).ravel()

@@ -208,3 +208,18 @@ def test_console_script_runs(tmp_path: Path, taylor_ashe) -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert np.isfinite(json.loads(out.read_text())["segments"][0]["total"]["se"])
+
+
+def test_mack_1999_tail_with_selected_sigma_and_se(tmp_path: Path) -> None:
+    """Mack (1999) mortgage example: tail 1.05 with σ = 71 and s.e. = 0.02 (R ChainLadder's output,
+    MackChainLadder(Mortgage, tail=1.05, tail.sigma=71, tail.se=0.02, est.sigma="Mack"))."""
+    path = tmp_path / "mortgage.csv"
+    case = write_wide(path, "mack1999_mortgage")
+    out = tmp_path / "o.json"
+    code, text = run("reserve", str(path), "--method", "mack", "--tail", "constant", "--tail-factor", "1.05",
+                     "--tail-sigma", "71", "--tail-se", "0.02", "--out", str(out))
+    assert code == 0, text
+    total = json.loads(out.read_text())["segments"][0]["total"]
+    r = case["secondary"]["r_chainladder_MackChainLadder_tail"]["total"]
+    assert total["se"] == pytest.approx(r["se"], rel=1e-6)
+    assert total["ibnr"] == pytest.approx(r["ibnr"], rel=1e-6)

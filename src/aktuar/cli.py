@@ -58,6 +58,8 @@ def reserve(
     tail_factor: Annotated[float | None, typer.Option(help="Tail factor for --tail constant.")] = None,
     tail_fit_from: Annotated[int | None, typer.Option(help="First development age used to fit the tail.")] = None,
     tail_fit_to: Annotated[int | None, typer.Option(help="Last development age used to fit the tail.")] = None,
+    tail_sigma: Annotated[float | None, typer.Option(help="Selected σ of the tail (Mack 1999).")] = None,
+    tail_se: Annotated[float | None, typer.Option(help="Selected standard error of the tail factor.")] = None,
     average: Annotated[str, typer.Option(help="Factor average: volume, simple or regression.")] = "volume",
     n_periods: Annotated[int | None, typer.Option(help="Use the latest N link ratios per age.")] = None,
     drop_high: Annotated[int, typer.Option(help="Exclude the N highest link ratios per age.")] = 0,
@@ -87,6 +89,7 @@ def reserve(
         request = ReserveRequest(
             method=method, average=average, n_periods=n_periods, drop_high=drop_high, drop_low=drop_low,
             sigma=sigma, tail=tail, tail_factor=tail_factor, tail_fit_from=tail_fit_from, tail_fit_to=tail_fit_to,
+            tail_sigma=tail_sigma, tail_se=tail_se,
             apriori=apriori, n_iters=n_iters, decay=decay, trend=trend, sims=sims, seed=seed,
             hat_adjustment=hat_adjustment, process=process,
         )
@@ -160,13 +163,16 @@ def demo(
     except InputError as exc:
         _fail(exc)
         return
-    table = Table(title="Demo insurer — reserves by class (chain ladder / Mack on paid claims)")
-    for c in ("class", "latest paid", "ultimate", "IBNR", "Mack s.e.", "bootstrap 99.5 %"):
-        table.add_column(c, justify="right" if c != "class" else "left")
+    table = Table(title="Demo insurer — reserves by class, KZT mn (Mack chain ladder on paid claims)")
+    columns = (("class", "class"), ("paid", "latest"), ("case", "case_reserves"), ("IBNR", "pure_ibnr"),
+               ("unpaid", "ibnr"), ("Mack s.e.", "se"), ("q99.5 %", "q995"), ("ULAE", "ulae_reserve"))
+    for title, _ in columns:
+        table.add_column(title, justify="left" if title == "class" else "right", no_wrap=True)
     for row in result.summary:
-        table.add_row(row["class"], f"{row['latest']:,.0f}", f"{row['ultimate']:,.0f}", f"{row['ibnr']:,.0f}",
-                      f"{row['se']:,.0f}", f"{row['q995']:,.0f}")
+        table.add_row(row["class"], *[f"{row[key] / 1e6:,.1f}" for _, key in columns[1:]])
     out.print(table)
+    if result.warnings:
+        err.print(f"[yellow]{len(result.warnings)} warning(s)[/]; they are in {result.files['html'].name}")
     for label, path in result.files.items():
         out.print(f"  {label}: {path}")
 

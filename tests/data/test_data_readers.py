@@ -11,6 +11,7 @@ import pytest
 
 from aktuar.data.readers import (
     as_table,
+    check_not_after,
     date_column,
     number_column,
     parse_date_text,
@@ -253,3 +254,14 @@ def test_blank_in_parquet_numeric_column(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         build(p)
     expect(exc, file=p, row=3, column="paid")
+
+
+def test_check_not_after(tmp_path: Path) -> None:
+    p = csv_with(tmp_path, GOOD_ROWS)
+    t = read_table(p)
+    d = date_column(t, "transaction_date")
+    check_not_after(t, "transaction_date", d, date(2023, 12, 31))
+    with pytest.raises(InputError) as exc:
+        check_not_after(t, "transaction_date", d, date(2023, 6, 30), what="the reporting date")
+    expect(exc, file=p, row=4, column="transaction_date")
+    assert "the reporting date 30.06.2023" in exc.value.message

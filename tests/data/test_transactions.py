@@ -293,8 +293,17 @@ def test_arrays_errors(acc: list[str], trn: list[str], amt: list[float], row: in
 
 def test_arrays_segment_code_errors() -> None:
     d = np.array(["2020-01-01", "2020-02-01"], dtype="datetime64[D]")
-    with pytest.raises(InputError, match="has no key"):
+    with pytest.raises(InputError, match="outside 0..1") as exc:
         triangle_from_arrays(d, d, [1.0, 1.0], valuation=date(2024, 12, 31), segment_codes=[0, 2],
                              segment_keys=["a", "b"])
-    with pytest.raises(InputError, match="negative"):
+    assert (exc.value.row, exc.value.column) == (3, "segment_codes")
+    with pytest.raises(InputError, match="segment code -1") as exc:
         triangle_from_arrays(d, d, [1.0, 1.0], valuation=date(2024, 12, 31), segment_codes=[0, -1])
+    assert (exc.value.row, exc.value.column) == (3, "segment_codes")
+    big = np.zeros(300_000, dtype=np.int64)
+    big[-1] = 5
+    dd = np.full(big.shape, np.datetime64("2020-01-01"))
+    with pytest.raises(InputError, match="segment code 5") as exc:
+        triangle_from_arrays(dd, dd, np.ones(big.shape), valuation=date(2024, 12, 31), segment_codes=big,
+                             segment_keys=["a", "b"])
+    assert exc.value.row == big.shape[0] + 1

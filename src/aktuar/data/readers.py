@@ -69,9 +69,8 @@ _DMY_RE = r"^(\d{1,2}\.\d{1,2}\.\d{4})$"
 
 def fmt_date(d: date | np.datetime64) -> str:
     """A date as ``dd.mm.yyyy`` (the form used in messages)."""
-    if isinstance(d, np.datetime64):
-        d = d.astype("datetime64[D]").astype(date)
-    return f"{d.day:02d}.{d.month:02d}.{d.year:04d}"
+    day: date = d.astype("datetime64[D]").astype(date) if isinstance(d, np.datetime64) else d
+    return f"{day.day:02d}.{day.month:02d}.{day.year:04d}"
 
 
 def _show(value: object) -> str:
@@ -112,9 +111,6 @@ class Table:
         """An :class:`InputError` located at the row at position ``index`` (if given) and ``column``."""
         return InputError(message, file=self.file, row=None if index is None else self.row_of(index),
                           column=column)
-
-    def filter(self, mask: npt.NDArray[np.bool_] | pl.Series) -> Table:
-        return Table(self.frame.filter(mask), self.file, self.decimal_comma)
 
 
 # ---------------------------------------------------------------------------------------------------- reading
@@ -275,7 +271,8 @@ def _read_excel(p: Path, name: str, sheet: str | int | None) -> pl.DataFrame:
                          file=name) from None
     if isinstance(frame, dict):  # pragma: no cover - only when several sheets are asked for
         frame = next(iter(frame.values()))
-    return frame
+    out: pl.DataFrame = frame
+    return out
 
 
 def _read_parquet(p: Path, name: str) -> pl.DataFrame:

@@ -46,8 +46,8 @@ from __future__ import annotations
 import math
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -59,6 +59,7 @@ import polars as pl
 from aktuar.core.reserving.triangles import (
     GRAIN_MONTHS,
     Triangle,
+    bucket_periods,
     day_month_table,
     first_age,
     month_index,
@@ -100,6 +101,7 @@ _OPEN_WORDS = frozenset({"open", "opened", "o", "reopened", "reopen", "откр�
                          "переоткрыт", "переоткрыто"})
 _NAT = np.iinfo(np.int64).min
 _BLOCK = 1 << 16  # rows per block of the fast path: the block's temporaries stay in the CPU cache
+_WORKERS = max(1, min(2, os.cpu_count() or 1))  # threads sharing the blocks of the fast path
 
 
 # ================================================================================================= the grid
@@ -212,28 +214,26 @@ def _diagnose(
             i, where.event_column)
     if kind == "segment":
         assert seg is not None
-        return where.error(f"segment code {int(seg[i])} is outside 0..{n_segments - 1}", i, where.segment_column)
+        return where.error(f"segment code {int(seg[i])} is outside 0..{n_segments - 1}: codes run from 0, one "
+                           "segment key per code", i, where.segment_column)
     assert amount is not None
     return where.error(f"the amount {amount[i]!r} is not a finite number: fill in a number", i,
                        where.amount_column)
 
 
 # ============================================================================================ the fast kernel
-def _cell_index(
-    od: npt.NDArray[np.integer], ed: npt.NDArray[np.integer], seg: npt.NDArray[np.integer] | None,
-    grid: _Grid, first_day: int, vday: int, n_segments: int, workers: int = 1,
-) -> IntArray | None:
-    """Linear cell index ``(segment * O + origin) * D + development`` of every row.
+@dataclass(frozen=True)
+class _Tables:
+    """Look-up tables of the fast path: day → origin row, day → event month, (origin, month) → cell."""
 
-    Returns ``None`` when a row has its event before its origin date; an event after the valuation date
-    gets an index past the end of the grid (``>= S * O * D``), which the caller detects from the length of
-    the ``bincount`` result. The caller diagnoses both.
+    base: int
+    otab: IntArray
+    etab: IntArray
+    code2: IntArray
+    invalid: int
 
-    Per block of rows: origin code and event month come from two look-up tables indexed by the day number,
-    the (origin, event month) pair from a third table gives ``origin * D + development``; so a row costs
-    three table look-ups, one comparison (event not before origin) and, with segments, a multiply-add.
-    """
-    n = od.shape[0]
+
+def _lookup_tables(grid: _Grid, first_day: int, vday: int, n_segments: int) -> _Tables:
     # tables indexed by day - base; base = 0 (1970-01-01) when possible, which saves a subtraction per row
     base = 0 if 0 <= first_day and vday < 50_000_000 else first_day
     months = day_month_table(first_day, vday)  # month index of each day from first_day to the valuation
@@ -247,16 +247,43 @@ def _cell_index(
     etab = np.zeros(lead + months.shape[0] + 1, dtype=np.int64)
     etab[lead:-1] = months - grid.first_month
     etab[-1] = n_cells
-    o = np.arange(grid.n_origins, dtype=np.int64)[:, None]
-    em = np.arange(n_months, dtype=np.int64)[None, :]
-    elapsed = em - o * grid.go + 1  # months from the origin period's start to the end of the event month
-    k = np.minimum(-((grid.a0 - elapsed) // grid.gd), grid.n_dev - 1)  # ceil((elapsed - a0) / gd)
+    # (origin, event month) → origin * D + development index, by the core's bucket_periods on the small grid
+    o = np.repeat(np.arange(grid.n_origins, dtype=np.int64), n_months)
+    om = grid.first_month + o * grid.go
+    em = grid.first_month + np.tile(np.arange(n_months, dtype=np.int64), grid.n_origins)
+    _, k, _ = bucket_periods(om, em, grid.valuation_month, grid.origin_grain, grid.development_grain)
     invalid = grid.n_origins * grid.n_dev * n_segments  # = S * O * D, one past the last cell
     code2 = np.empty(n_cells + 1, dtype=np.int64)
-    code2[:-1] = np.where(elapsed >= 1, o * grid.n_dev + np.maximum(k, 0), invalid).ravel()
+    code2[:-1] = np.where(em >= om, o * grid.n_dev + np.minimum(k, grid.n_dev - 1), invalid)
     code2[-1] = invalid
+    return _Tables(base, otab, etab, code2, invalid)
+
+
+def _cell_index(
+    od: npt.NDArray[np.integer], ed: npt.NDArray[np.integer], seg: npt.NDArray[np.integer] | None,
+    grid: _Grid, first_day: int, vday: int, n_segments: int, check_segments: bool = False,
+    workers: int | None = None,
+) -> IntArray | None:
+    """Linear cell index ``(segment * O + origin) * D + development`` of every row.
+
+    Returns ``None`` when a row has its event before its origin date or (with ``check_segments``, for codes
+    given by the caller) a segment code outside ``0..n_segments-1``. An event after the valuation date gets an
+    index past the end of the grid (``>= S * O * D``), which the caller detects from the length of the
+    ``bincount`` result at no cost per row. The caller diagnoses all of them.
+
+    Per block of rows: origin code and event month come from two look-up tables indexed by the day number,
+    the (origin, event month) pair from a third table gives ``origin * D + development``; so a row costs
+    three table look-ups, one comparison (event not before origin) and, with segments, a multiply-add.
+    With ``workers`` > 1 the blocks are shared among threads (numpy releases the GIL in each operation); the
+    result does not depend on it.
+    """
+    n = od.shape[0]
+    t = _lookup_tables(grid, first_day, vday, n_segments)
+    base, otab, etab, code2 = t.base, t.otab, t.etab, t.code2
     od_block = grid.n_origins * grid.n_dev
     lin = np.empty(n, dtype=np.int64)
+    shift = bool(base) or od.dtype != np.int64 or ed.dtype != np.int64
+    unsigned = np.dtype(f"u{seg.dtype.itemsize}") if seg is not None else np.dtype(np.uint64)
 
     def work(lo: int, hi: int) -> bool:
         m0 = min(hi - lo, _BLOCK)
@@ -268,7 +295,7 @@ def _cell_index(
             np.less(b, a, out=z)
             if z.any():
                 return False
-            if base:
+            if shift:  # also turns narrower day numbers (polars' int32) into the int64 that take() indexes by
                 np.subtract(a, base, out=x)
                 np.take(otab, x, out=x, mode="clip")
                 np.subtract(b, base, out=y)
@@ -279,11 +306,16 @@ def _cell_index(
             np.add(x, y, out=x)
             np.take(code2, x, out=out, mode="clip")
             if seg is not None:
-                np.multiply(seg[s:e], od_block, out=y, casting="unsafe")
+                c = seg[s:e]
+                if check_segments:  # negative codes are huge when read as unsigned: one comparison
+                    np.greater_equal(c.view(unsigned), n_segments, out=z)
+                    if z.any():
+                        return False
+                np.multiply(c, od_block, out=y, dtype=np.int64)
                 np.add(out, y, out=out)
         return True
 
-    parts = max(1, min(workers, n // (4 * _BLOCK)))
+    parts = max(1, min(_WORKERS if workers is None else workers, n // (4 * _BLOCK)))
     if parts == 1:
         return lin if work(0, n) else None
     bounds = [n * i // parts for i in range(parts + 1)]
@@ -323,6 +355,7 @@ def _build(
     seg: npt.NDArray[np.integer] | None, *, n_segments: int, keys: tuple[tuple[str, ...], ...],
     names: tuple[str, ...], valuation: date, origin_grain: str, development_grain: str, measure: str,
     cumulative: bool, where: _Where, first_day: int | None = None, notes: tuple[str, ...] = (),
+    check_segments: bool = False,
 ) -> Triangle:
     """The triangle of events at days ``ed`` with origin days ``od`` (see :func:`triangle_from_arrays`)."""
     vday = int(np.datetime64(valuation, "D").astype(np.int64))
@@ -342,20 +375,21 @@ def _build(
             f"the triangle would have {size:,} cells: choose a coarser grain or fewer segment columns",
             file=where.file,
         )
-    lin = _cell_index(od, ed, seg, grid, first_day, vday, n_segments) if n else np.zeros(0, dtype=np.int64)
+    lin = (_cell_index(od, ed, seg, grid, first_day, vday, n_segments, check_segments) if n
+           else np.zeros(0, dtype=np.int64))
     if lin is None:
         raise _diagnose(od, ed, amount, seg, n_segments, vday, where)
     try:
         w = None if amount is None else amount
         flat = np.bincount(lin, weights=w, minlength=size)
-    except ValueError:  # a negative segment code
+    except (ValueError, MemoryError):  # a negative segment code, or one too large for the result
         raise _diagnose(od, ed, amount, seg, n_segments, vday, where) from None
     if flat.shape[0] != size:
         raise _diagnose(od, ed, amount, seg, n_segments, vday, where)
     inc = flat.astype(np.float64, copy=False).reshape(n_segments, grid.n_origins, grid.n_dev)
     if not np.isfinite(inc).all():
         raise _diagnose(od, ed, amount, seg, n_segments, vday, where)
-    values = np.cumsum(inc, axis=2) if cumulative else inc
+    values = np.cumsum(inc, axis=2, out=inc) if cumulative else inc
     values[:, grid.unobserved()] = np.nan
     return Triangle(
         values=values,
@@ -435,9 +469,6 @@ def triangle_from_arrays(
         seg = np.ascontiguousarray(np.asarray(segment_codes))
         if not np.issubdtype(seg.dtype, np.integer) or seg.shape != od.shape:
             raise InputError("segment_codes must be integers, one per row")
-        if seg.size and int(seg.min()) < 0:
-            i = int(np.flatnonzero(seg < 0)[0])
-            raise InputError("a segment code is negative: codes run from 0", row=i + 2, column="segment_codes")
         if segment_keys is None:
             n_segments = int(seg.max()) + 1 if seg.size else 1
             keys = tuple((str(i),) for i in range(n_segments))
@@ -445,10 +476,6 @@ def triangle_from_arrays(
         else:
             keys = tuple((k,) if isinstance(k, str) else tuple(str(x) for x in k) for k in segment_keys)
             n_segments = len(keys)
-            if seg.size and int(seg.max()) >= n_segments:
-                i = int(np.flatnonzero(seg >= n_segments)[0])
-                raise InputError(f"segment code {int(seg[i])} has no key: give one key per code 0..{n_segments - 1}",
-                                 row=i + 2, column="segment_codes")
             if not names:
                 names = tuple(f"segment{i + 1}" for i in range(len(keys[0]))) if keys and keys[0] else ()
     else:
@@ -456,7 +483,7 @@ def triangle_from_arrays(
     where = _Where(amount_column="amount", segment_column="segment_codes")
     return _build(od, ed, amt, seg, n_segments=n_segments, keys=keys, names=names, valuation=valuation,
                   origin_grain=origin_grain, development_grain=development_grain, measure=measure,
-                  cumulative=cumulative, where=where)
+                  cumulative=cumulative, where=where, check_segments=seg is not None)
 
 
 # ================================================================================ triangles from transactions
@@ -904,7 +931,7 @@ def _long_calendar(
             )
         k = (age - grid.a0) // grid.gd
     else:
-        k = np.maximum(-((grid.a0 - age) // grid.gd), 0)
+        _, k, _ = bucket_periods(ostart, dm, vm, og, dg)
     n_dev = grid.n_dev
     lin = (codes * n_orig + o_code) * n_dev + k
     size = len(keys) * n_orig * n_dev

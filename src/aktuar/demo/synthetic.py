@@ -94,20 +94,19 @@ class ClassSpec:
     large_loss_threshold: float  # a claim above this is a large (major) loss
     ulae_ratio: float  # paid claims-settlement expenses per paid claims
     region_shares: tuple[float, float, float, float]
-    tail: str = "none"  # tail the demo fits beyond the 10-year triangle
 
 
 CLASSES: tuple[ClassSpec, ...] = (
     ClassSpec("OGPO VTS", "OG", "ОГПО ВТС (обязательное страхование ГПО владельцев транспортных средств)",
-              "Compulsory motor third-party liability (OGPO VTS)", 2600, 0.05, 560e3, 0.55, 4e6, 0.06,
+              "Compulsory motor third-party liability (OGPO VTS)", 2600, 0.05, 560e3, 0.55, 6.5e6, 0.06,
               (0.38, 0.22, 0.12, 0.28)),
     ClassSpec("Property", "PR", "Имущество юридических лиц", "Property of legal entities", 260, 0.03, 2.3e6, 0.45,
-              100e6, 0.04, (0.45, 0.30, 0.08, 0.17)),
+              50e6, 0.04, (0.45, 0.30, 0.08, 0.17)),
     ClassSpec("OSNS", "NS", "ОСНС (обязательное страхование работника от несчастных случаев)",
               "Compulsory employee accident insurance (OSNS)", 320, 0.02, 2.4e6, 0.60, 25e6, 0.05,
-              (0.25, 0.20, 0.10, 0.45), tail="exponential"),
+              (0.25, 0.20, 0.10, 0.45)),
     ClassSpec("DMS", "MD", "ДМС (добровольное медицинское страхование)", "Voluntary health insurance (DMS)", 3000,
-              0.06, 270e3, 0.70, 5e6, 0.08, (0.42, 0.33, 0.10, 0.15)),
+              0.06, 270e3, 0.70, 10e6, 0.08, (0.42, 0.33, 0.10, 0.15)),
 )
 
 
@@ -147,6 +146,11 @@ def _lognormal(rng: np.random.Generator, mean: float | FloatArray, cv: float, si
 def _factor(rng: np.random.Generator, bias: float, sd: float, size: int) -> FloatArray:
     """Multiplicative estimation factors ``exp(N(bias, sd²))``."""
     return np.asarray(np.exp(rng.normal(bias, sd, size)))
+
+
+def _chance(rng: np.random.Generator, p: FloatArray) -> BoolArray:
+    """Independent events with probabilities ``p``."""
+    return np.asarray(rng.random(p.shape[0]) < p, dtype=bool)
 
 
 def _gamma_days(rng: np.random.Generator, mean: float, size: int, shape: float = 2.0) -> IntArray:
@@ -301,7 +305,7 @@ def _ogpo(rng: np.random.Generator, spec: ClassSpec, years: IntArray, scale: flo
     bi_pay = _settle(rng, np.where(bi, ult, 0.0), acc, rep, np.where(bi, k, 0), 120.0, 240.0)
     first = _concat_payments([pd_pay, bi_pay])
     reopen_amt = _lognormal(rng, 600e3, 0.8, n) * lvl
-    again, reopen_day = _reopen(rng, first, rng.random(n) < np.where(bi, 0.03, 0.005), acc, reopen_amt, 120, 900,
+    again, reopen_day = _reopen(rng, first, _chance(rng, np.where(bi, 0.03, 0.005)), acc, reopen_amt, 120, 900,
                                 60.0)
     # recoveries from the party at fault (subrogation, «регресс») on a few property-damage claims
     rec = np.flatnonzero(~bi & (rng.random(n) < 0.02))
@@ -338,7 +342,7 @@ def _property(rng: np.random.Generator, spec: ClassSpec, years: IntArray, scale:
     cat_pay = _settle(rng, np.where(cat, ult, 0.0), acc, rep, np.where(cat, k, 0), 45.0, 120.0)
     first = _concat_payments([att_pay, cat_pay])
     reopen_amt = _lognormal(rng, 1.0e6, 1.0, n) * lvl
-    again, reopen_day = _reopen(rng, first, ~cat & (rng.random(n) < 0.01), acc, reopen_amt, 60, 600, 45.0)
+    again, reopen_day = _reopen(rng, first, ~cat & _chance(rng, np.full(n, 0.01)), acc, reopen_amt, 60, 600, 45.0)
     bias = np.where(cat, _factor(rng, 0.0, 0.35, n), _factor(rng, 0.05, 0.30, n))
     return _Claims(ay, acc, rep, region, np.ones(n, bool), bias), _concat_payments([first, again]), reopen_day
 
@@ -348,7 +352,7 @@ def _osns(rng: np.random.Generator, spec: ClassSpec, years: IntArray, scale: flo
     ay, acc, region = _draw_claims(rng, spec, years, scale)
     n, last = ay.shape[0], int(years[-1])
     lvl = _level(ay, last)
-    annuity = rng.random(n) < 0.25
+    annuity = _chance(rng, np.full(n, 0.25))
     rep = acc + np.rint(np.where(annuity, rng.exponential(60.0, n), rng.exponential(40.0, n))).astype(np.int64)
     # one-off benefits (temporary loss of working capacity, medical costs)
     one_amt = _lognormal(rng, 350e3, 1.2, n) * lvl
@@ -371,7 +375,8 @@ def _osns(rng: np.random.Generator, spec: ClassSpec, years: IntArray, scale: flo
     first = _concat_payments([once, annuities])
     # re-examination of the loss of working capacity reopens some one-off claims
     reopen_amt = _lognormal(rng, 300e3, 1.0, n) * lvl
-    again, reopen_day = _reopen(rng, once, ~annuity & (rng.random(n) < 0.08), acc, reopen_amt, 300, 1100, 40.0)
+    again, reopen_day = _reopen(rng, once, ~annuity & _chance(rng, np.full(n, 0.08)), acc, reopen_amt, 300, 1100,
+                                40.0)
     bias = np.where(annuity, _factor(rng, -0.08, 0.15, n), _factor(rng, 0.05, 0.3, n))
     return _Claims(ay, acc, rep, region, np.ones(n, bool), bias), _concat_payments([first, again]), reopen_day
 
@@ -388,8 +393,8 @@ def _dms(rng: np.random.Generator, spec: ClassSpec, years: IntArray, scale: floa
     k = (1 + (rng.random(n) < np.where(expensive, 0.6, 0.08))).astype(np.int64)
     first = _settle(rng, ult, acc, rep, k, 20.0, 30.0)
     reopen_amt = _lognormal(rng, 150e3, 1.0, n) * lvl
-    again, reopen_day = _reopen(rng, first, rng.random(n) < 0.005, acc, reopen_amt, 30, 240, 20.0)
-    opening = expensive | (rng.random(n) < 0.3)
+    again, reopen_day = _reopen(rng, first, _chance(rng, np.full(n, 0.005)), acc, reopen_amt, 30, 240, 20.0)
+    opening = expensive | _chance(rng, np.full(n, 0.3))
     return (_Claims(ay, acc, rep, region, opening, _factor(rng, 0.0, 0.2, n)), _concat_payments([first, again]),
             reopen_day)
 
@@ -408,7 +413,7 @@ def _rows(rng: np.random.Generator, spec: ClassSpec, claims: _Claims, pay: _Paym
     n = claims.n
     future = pay.day > valuation_day
     unpaid = np.bincount(claims.ay[pay.claim[future]] - years[0], weights=pay.amount[future],
-                         minlength=years.shape[0])
+                         minlength=years.shape[0]).astype(np.float64)
     order = np.lexsort((pay.day, pay.episode, pay.claim))
     c, day, amt, ep = pay.claim[order], pay.day[order], pay.amount[order], pay.episode[order]
     group = c * 3 + ep

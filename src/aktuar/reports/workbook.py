@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -32,7 +33,52 @@ def _cell(v: Any) -> Any:
     return v
 
 
+@dataclass(frozen=True)
+class SheetTable:
+    """An extra sheet: a title, a header row and rows. ``formats`` per column: ``money``, ``factor``, ``pct``,
+    ``int`` or ``text`` (default text); ``notes`` are lines under the table."""
+
+    name: str
+    title: str
+    header: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    formats: Sequence[str] = ()
+    notes: Sequence[str] = ()
+
+
 def reserve_workbook(fh: BinaryIO, document: dict[str, Any], results: Sequence[ReserveResult]) -> None:
+    _reserve_workbook(fh, document, results, ())
+
+
+def reserve_workbook_with_tables(fh: BinaryIO, document: dict[str, Any], results: Sequence[ReserveResult],
+                                 tables: Sequence[SheetTable]) -> None:
+    """The reserve workbook with extra sheets (e.g. a comparison of methods) after the Results sheet."""
+    _reserve_workbook(fh, document, results, tables)
+
+
+def _table_sheet(wb: Any, table: SheetTable, name: str, styles: dict[str, Any]) -> None:
+    ws = wb.add_worksheet(name)
+    ws.write(0, 0, table.title, styles["title"])
+    ws.write_row(2, 0, list(table.header), styles["bold"])
+    fmts = list(table.formats) + ["text"] * max(0, len(table.header) - len(table.formats))
+    for i, row in enumerate(table.rows):
+        for j, v in enumerate(row):
+            v = _cell(v)
+            if v is None:
+                continue
+            if isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool):
+                ws.write_number(3 + i, j, float(v), styles.get(fmts[j] if j < len(fmts) else "text"))
+            else:
+                ws.write(3 + i, j, str(v))
+    for k, note in enumerate(table.notes):
+        ws.write(4 + len(table.rows) + k, 0, note)
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, max(1, len(table.header) - 1), 16)
+    ws.freeze_panes(3, 1)
+
+
+def _reserve_workbook(fh: BinaryIO, document: dict[str, Any], results: Sequence[ReserveResult],
+                      tables: Sequence[SheetTable]) -> None:
     wb = xlsxwriter.Workbook(fh, {"in_memory": True, "nan_inf_to_errors": False})
     bold = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True})
     money = wb.add_format({"num_format": "#,##0"})
@@ -75,6 +121,11 @@ def reserve_workbook(fh: BinaryIO, document: dict[str, Any], results: Sequence[R
         wr.write_row(r_i, 0, [_cell(v) for v in row])
     wr.freeze_panes(1, 0)
     wr.autofilter(0, 0, max(1, len(rows)), len(header) - 1)
+
+    styles = {"bold": bold, "title": title, "money": money, "factor": factor, "pct": pct,
+              "int": wb.add_format({"num_format": "0"}), "text": None}
+    for table in tables:
+        _table_sheet(wb, table, _sheet_name(table.name, used), styles)
 
     n_detail = 0
     for res in results:

@@ -49,6 +49,8 @@ class ReserveRequest:
     tail_factor: float | None = None
     tail_fit_from: int | None = None
     tail_fit_to: int | None = None
+    tail_sigma: float | None = None
+    tail_se: float | None = None
     apriori: float = 1.0
     n_iters: int = 2
     decay: float = 1.0
@@ -84,7 +86,7 @@ class ReserveRequest:
             selected=self.selected,
             sigma=self.sigma,  # type: ignore[arg-type]
             tail=Tail(kind=self.tail, factor=self.tail_factor, fit_from=self.tail_fit_from,  # type: ignore[arg-type]
-                      fit_to=self.tail_fit_to),
+                      fit_to=self.tail_fit_to, sigma=self.tail_sigma, std_err=self.tail_se),
         )
 
     def recorded_options(self) -> dict[str, Any]:
@@ -92,7 +94,7 @@ class ReserveRequest:
         d = asdict(self)
         d["exclusions"] = [asdict(e) for e in self.exclusions]
         keep = {"method", "average", "n_periods", "drop_high", "drop_low", "exclusions", "selected", "tail",
-                "tail_factor", "tail_fit_from", "tail_fit_to"}
+                "tail_factor", "tail_fit_from", "tail_fit_to", "tail_sigma", "tail_se"}
         if self.method in ("mack", "cdr", "bootstrap"):
             keep |= {"sigma"}
         if self.method in EXPOSURE_METHODS - {"capecod"}:

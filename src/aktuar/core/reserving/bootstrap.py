@@ -88,8 +88,9 @@ BoolArray = npt.NDArray[np.bool_]
 Process = Literal["gamma", "odp", "none"]
 PROCESSES: tuple[str, ...] = ("gamma", "odp", "none")
 
-#: Elements of the largest working array of one chunk (simulations × segments × cells): 2²⁰ float64 = 8 MB.
-CHUNK_CELLS = 1 << 20
+#: Elements of the largest working array of one chunk (segments × cells × simulations): 2¹⁸ float64 = 2 MB,
+#: small enough for the chain of passes over it to run in cache.
+CHUNK_CELLS = 1 << 18
 #: Elements of the stored reserves by origin of one block of segments (segments × simulations × origins):
 #: 2²³ float64 = 64 MB.
 BLOCK_RESERVES = 1 << 23
@@ -103,6 +104,8 @@ SIMS_MIN = 16
 HAT_ONE = 1e-9
 #: Poisson means above this are drawn from the normal approximation (numpy's Poisson sampler stops at ~9e18).
 POISSON_NORMAL = 1e12
+LOW32 = np.uint64(0xFFFFFFFF)
+SHIFT32 = np.uint64(32)
 
 
 @dataclass(frozen=True)
@@ -309,20 +312,25 @@ def _fit_model(tri: Triangle, fit: DevelopmentFit, hat: bool, df: bool, warns: l
         adj = np.where(pooled, r, np.nan)
 
     noisy = (dof > 0) & (phi > 0) & (np.nan_to_num(np.abs(adj)).max(axis=(1, 2), initial=0.0) > 0)
-    for i in range(s):
-        if dof[i] <= 0:
-            warns[i].append(
-                f"{n_cells[i]} cell(s) with an expected amount for {n_params[i]} parameter(s) of the ODP model: no "
-                "degrees of freedom to estimate the scale φ, so there is no variability; every simulation equals "
-                "the chain ladder"
+    for seg_i in range(s):
+        if n_cells[seg_i] == 0:
+            warns[seg_i].append(
+                "no cell has a non-zero expected amount (an empty or all-zero triangle): no variability; every "
+                "simulation equals the chain ladder"
             )
-        elif phi[i] == 0:
-            warns[i].append(
+        elif dof[seg_i] <= 0:
+            warns[seg_i].append(
+                f"{n_cells[seg_i]} cell(s) with a non-zero expected amount for the {n_params[seg_i]} parameter(s) of the ODP "
+                "model: no degrees of freedom to estimate the scale φ, so there is no variability; every simulation "
+                "equals the chain ladder"
+            )
+        elif phi[seg_i] == 0:
+            warns[seg_i].append(
                 "every Pearson residual is zero (the data follow the chain-ladder pattern exactly): no variability; "
                 "every simulation equals the chain ladder"
             )
-        elif not noisy[i]:
-            warns[i].append(
+        elif not noisy[seg_i]:
+            warns[seg_i].append(
                 "no non-zero residual is left to resample (the only ones lie in cells fitted exactly): no "
                 "estimation error; the simulations vary by the process error only"
             )
@@ -417,105 +425,142 @@ def _simulate(model: _Model, fit: DevelopmentFit, fixed: BoolArray, tail: FloatA
     k = model.cells.shape[1]
     t = model.maps.shape[2]
     q = len(levels)
-    mean = np.zeros((s, o))
-    se = np.zeros((s, o))
-    total_se = np.zeros(s)
     quant = np.zeros((s, o, q))
     total_quant = np.zeros((s, q))
-    se_est = np.zeros((s, o))
-    total_se_est = np.zeros(s)
     total_sims = np.zeros((s, n_sims)) if keep else None
     nonfinite = np.zeros(s, dtype=np.int64)
-    offsets = np.arange(s, dtype=np.int64) * model.pool.shape[1]
+    with_process = _Moments(s, o, shift)
+    estimation = _Moments(s, o, shift)
     pool_flat = model.pool.ravel()
     maps_t = np.ascontiguousarray(np.swapaxes(model.maps, 1, 2))  # (S, T, K)
-    # u · size' < size for every u < 1: the floor of the product is a valid index without a guard
-    sizes = (model.pool_size.astype(np.float64) * (1.0 - 2.0**-52))
+    sizes = model.pool_size.astype(np.uint64)
+    offsets = np.arange(s, dtype=np.uint64) * np.uint64(model.pool.shape[1])
 
-    sims_chunk = int(min(n_sims, max(SIMS_MIN, GEMM_SINGLE // max(k * t, 1))))
-    segs_chunk = max(1, CHUNK_CELLS // max(k * sims_chunk, 1))
     block = max(1, min(s, BLOCK_RESERVES // max(n_sims * o, 1)))
-    work = _Work(min(block, segs_chunk) * k * sims_chunk, min(block, segs_chunk) * t * sims_chunk)
+    gemm_cols = max(SIMS_MIN, GEMM_SINGLE // max(k * t, 1))
+    sims_chunk = int(min(n_sims, max(gemm_cols, CHUNK_CELLS // max(k * block, 1))))
+    segs_chunk = max(1, CHUNK_CELLS // max(k * sims_chunk, 1))
+    work = _Work(min(block, segs_chunk) * k * sims_chunk, min(block, segs_chunk) * t * sims_chunk, gemm_cols)
     for b0 in range(0, s, block):
         blk = slice(b0, min(s, b0 + block))
         nb = blk.stop - blk.start
         store = np.empty((nb, o, n_sims))
-        est_sum = np.zeros((nb, o))
-        est_sq = np.zeros((nb, o))
-        est_tot = np.zeros(nb)
-        est_tot_sq = np.zeros(nb)
         for g0 in range(0, nb, segs_chunk):
             loc = slice(g0, min(nb, g0 + segs_chunk))
             seg = slice(blk.start + loc.start, blk.start + loc.stop)
             for c0 in range(0, n_sims, sims_chunk):
                 nc = min(n_sims, c0 + sims_chunk) - c0
                 out = _pseudo_outputs(model, maps_t[seg], sizes[seg], offsets[seg], seg, nc, rng, pool_flat, work)
-                pos, neg = _project(out, fit.ldf[seg], fit.n_used[seg], fixed, tail[seg], idx[seg])
-                est = pos - neg
-                est -= shift[seg][:, :, None]
-                est_sum[loc] += est.sum(axis=2)
-                est_sq[loc] += np.einsum("son,son->so", est, est)
-                tot = est.sum(axis=1)
-                est_tot[loc] += tot.sum(axis=1)
-                est_tot_sq[loc] += np.einsum("sn,sn->s", tot, tot)
-                store[loc, :, c0:c0 + nc] = _process(pos, neg, model.phi[seg], process, rng)
-        _summarise(store, blk, levels, mean, se, total_se, quant, total_quant, total_sims, nonfinite)
-        denom = max(n_sims - 1, 1)
-        with np.errstate(invalid="ignore"):
-            var = (est_sq - est_sum * est_sum / n_sims) / denom
-            tvar = (est_tot_sq - est_tot * est_tot / n_sims) / denom
-        se_est[blk] = np.sqrt(np.maximum(np.nan_to_num(var), 0.0))
-        total_se_est[blk] = np.sqrt(np.maximum(np.nan_to_num(tvar), 0.0))
+                pos, neg = _project(out, fit.ldf[seg], fixed, tail[seg], idx[seg])
+                estimation.add(seg, pos if neg is None else pos - neg)
+                reserve = _process(pos, neg, model.phi[seg], process, rng)
+                with_process.add(seg, reserve)
+                store[loc, :, c0:c0 + nc] = reserve
+        _quantiles(store, blk, levels, quant, total_quant, total_sims, nonfinite)
+    mean, se, total_se = with_process.result(n_sims)
+    _, se_est, total_se_est = estimation.result(n_sims)
     return _Sims(mean=mean, se=se, total_se=total_se, quantiles=quant, total_quantiles=total_quant,
                  se_estimation=se_est, total_se_estimation=total_se_est, total_sims=total_sims,
                  nonfinite=nonfinite)
 
 
+class _Moments:
+    """Running sums of the reserves by origin and in total, less a shift (the chain-ladder reserve, close to
+    the mean, so that the sums of squares do not cancel), over the simulations."""
+
+    def __init__(self, s: int, o: int, shift: FloatArray) -> None:
+        self.shift = np.nan_to_num(shift)
+        self.sum = np.zeros((s, o))
+        self.sq = np.zeros((s, o))
+        self.count = np.zeros((s, o))
+        self.tsum = np.zeros(s)
+        self.tsq = np.zeros(s)
+        self.tcount = np.zeros(s)
+
+    def add(self, seg: slice, x: FloatArray) -> None:
+        dev = x - self.shift[seg][:, :, None]
+        tot = dev.sum(axis=1)
+        if not np.isfinite(tot).all():  # leave non-finite simulations out (they are reported)
+            keep = np.isfinite(tot)
+            dev = np.where(keep[:, None, :], dev, 0.0)
+            tot = np.where(keep, tot, 0.0)
+            self.count[seg] += keep.sum(axis=1)[:, None]
+            self.tcount[seg] += keep.sum(axis=1)
+        else:
+            self.count[seg] += x.shape[2]
+            self.tcount[seg] += x.shape[2]
+        self.sum[seg] += dev.sum(axis=2)
+        self.sq[seg] += np.einsum("son,son->so", dev, dev)
+        self.tsum[seg] += tot.sum(axis=1)
+        self.tsq[seg] += np.einsum("sn,sn->s", tot, tot)
+
+    def result(self, n: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Mean by origin, standard deviations (n − 1 in the denominator) by origin and in total."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            c = np.maximum(self.count, 1.0)
+            tc = np.maximum(self.tcount, 1.0)
+            mean = self.shift + self.sum / c
+            var = (self.sq - self.sum * self.sum / c) / np.maximum(c - 1.0, 1.0)
+            tvar = (self.tsq - self.tsum * self.tsum / tc) / np.maximum(tc - 1.0, 1.0)
+        return (np.asarray(mean), np.sqrt(np.maximum(np.nan_to_num(var), 0.0)),
+                np.sqrt(np.maximum(np.nan_to_num(tvar), 0.0)))
+
+
 class _Work:
     """Working buffers reused by every chunk (no fresh allocation, and page faults, per chunk)."""
 
-    def __init__(self, cells: int, outputs: int) -> None:
-        self.u = np.empty(max(cells, 1))
-        self.pick = np.empty(max(cells, 1), dtype=np.int64)
+    def __init__(self, cells: int, outputs: int, gemm_cols: int) -> None:
+        self.gemm_cols = gemm_cols
+        self.bits = np.empty(max(cells, 1) + 1, dtype=np.uint64)
+        self.noise = np.empty(max(cells, 1))
         self.out = np.empty(max(outputs, 1))
 
 
-def _pseudo_outputs(model: _Model, maps_t: FloatArray, sizes: FloatArray, offsets: IntArray, seg: slice,
-                    nc: int, rng: np.random.Generator, pool_flat: FloatArray, work: _Work) -> FloatArray:
+def _pseudo_outputs(model: _Model, maps_t: FloatArray, sizes: npt.NDArray[np.uint64],
+                    offsets: npt.NDArray[np.uint64], seg: slice, nc: int, rng: np.random.Generator,
+                    pool_flat: FloatArray, work: _Work) -> FloatArray:
     """Resample residuals onto the observed cells of ``nc`` pseudo triangles per segment and return, for each,
     the column sums that make its chain-ladder factors and its latest diagonal: (segments, T, nc).
 
-    A residual is drawn as ``pool[⌊u · size⌋]`` with ``u`` uniform on [0, 1).
+    A residual is drawn as ``pool[⌊b · size / 2³²⌋]`` with ``b`` 32 uniform random bits (Lemire 2019, the
+    multiply-shift map of a random word onto [0, size)): two draws per 64-bit word of the generator; the
+    probabilities of the residuals differ from 1/size by less than size / 2³² ≈ 10⁻⁸ of it.
     """
     nb = seg.stop - seg.start
     k = maps_t.shape[2]
     t = maps_t.shape[1]
     n = nb * k * nc
-    u = work.u[:n].reshape(nb, k, nc)
-    pick = work.pick[:n].reshape(nb, k, nc)
-    rng.random(out=u)
-    u *= sizes[:, None, None]
-    np.copyto(pick, u, casting="unsafe")  # truncation = floor for u · size ≥ 0
+    half = (n + 1) // 2
+    raw = rng.bit_generator.random_raw(half)
+    bits = work.bits[:2 * half]
+    np.bitwise_and(raw, LOW32, out=bits[:half])
+    np.right_shift(raw, SHIFT32, out=bits[half:])
+    pick = bits[:n].reshape(nb, k, nc)
+    pick *= sizes[:, None, None]
+    pick >>= SHIFT32
     pick += offsets[:, None, None]
-    noise = np.take(pool_flat, pick, out=u)
+    # every index lies in its segment's pool by construction; 'clip' only skips the bounds check
+    noise = np.take(pool_flat, pick.view(np.int64), out=work.noise[:n].reshape(nb, k, nc), mode="clip")
     noise *= model.scale[seg][:, :, None]
     out = work.out[:nb * t * nc].reshape(nb, t, nc)
-    np.matmul(maps_t, noise, out=out)
+    step = work.gemm_cols
+    for c0 in range(0, nc, step):  # matrix products small enough for one BLAS thread (see GEMM_SINGLE)
+        np.matmul(maps_t, noise[:, :, c0:c0 + step], out=out[:, :, c0:c0 + step])
     out += model.base[seg][:, :, None]
     return out
 
 
-def _project(out: FloatArray, ldf: FloatArray, n_used: IntArray, fixed: BoolArray, tail: FloatArray,
-             idx: IntArray) -> tuple[FloatArray, FloatArray]:
+def _project(out: FloatArray, ldf: FloatArray, fixed: BoolArray, tail: FloatArray,
+             idx: IntArray) -> tuple[FloatArray, FloatArray | None]:
     """Chain-ladder factors of each pseudo triangle and its projection from its own latest diagonal.
 
-    Returns the sums of the positive and of the negative (as a positive number) future incrementals by
-    origin, (segments, O, sims) each. An origin with latest age k and latest cumulative L has the future
-    incrementals ``L · g_kj``, ``g_kj = f_k ⋯ f_j−2 · (f_j−1 − 1)`` for j > k (and the tail's
-    ``f_k ⋯ f_D−2 · (t − 1)``), so with ``G⁺_k = Σ_j max(g_kj, 0)`` and ``G⁻_k = Σ_j max(−g_kj, 0)``:
-    ``P = L⁺ G⁺_k + L⁻ G⁻_k`` and ``N = L⁺ G⁻_k + L⁻ G⁺_k``. ``G±`` follow backwards over the ages,
-    ``G⁺_k = (f_k − 1)⁺ + f_k⁺ G⁺_k+1 + f_k⁻ G⁻_k+1`` (and symmetrically), once per simulation rather than
-    once per origin.
+    Returns the sums of the positive and of the negative (as a positive number; ``None`` when all are 0)
+    future incrementals by origin, (segments, O, sims) each. An origin with latest age k and latest
+    cumulative L has the future incrementals ``L · g_kj``, ``g_kj = f_k ⋯ f_j−2 · (f_j−1 − 1)`` for j > k
+    (and the tail's ``f_k ⋯ f_D−2 · (t − 1)``), so with ``G⁺_k = Σ_j max(g_kj, 0)`` and
+    ``G⁻_k = Σ_j max(−g_kj, 0)``: ``P = L⁺ G⁺_k + L⁻ G⁻_k`` and ``N = L⁺ G⁻_k + L⁻ G⁺_k``. ``G±`` follow
+    backwards over the ages, ``G⁺_k = (f_k − 1)⁺ + f_k⁺ G⁺_k+1 + f_k⁻ G⁻_k+1`` (and symmetrically), once
+    per simulation rather than once per origin.
     """
     d1 = ldf.shape[1]
     nb, o = idx.shape
@@ -523,45 +568,75 @@ def _project(out: FloatArray, ldf: FloatArray, n_used: IntArray, fixed: BoolArra
     num = out[:, :d1, :]
     den = out[:, d1:2 * d1, :]
     latest = out[:, 2 * d1:2 * d1 + o, :]
-    ok = (den != 0) & (n_used[:, :, None] > 0)
     gpos = np.empty((nb, d1 + 1, nc))
     gneg = np.empty((nb, d1 + 1, nc))
     gpos[:, d1, :] = np.maximum(tail - 1.0, 0.0)[:, None]
     gneg[:, d1, :] = np.maximum(1.0 - tail, 0.0)[:, None]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        f = np.where(ok, num / np.where(ok, den, 1.0), 1.0)
+        # a factor without usable link ratio is 1, as in Development (the maps give it num = den = 0)
+        f = np.ones_like(num)
+        np.divide(num, den, out=f, where=den != 0)
         if fixed.any():
             f[:, fixed, :] = ldf[:, fixed, None]
+        signed = bool((f < 0).any())
+        tmp = np.empty((nb, nc))
         for j in range(d1 - 1, -1, -1):
             fj = f[:, j, :]
-            fp = np.maximum(fj, 0.0)
-            fn = np.maximum(-fj, 0.0)
-            gpos[:, j, :] = np.maximum(fj - 1.0, 0.0) + fp * gpos[:, j + 1, :] + fn * gneg[:, j + 1, :]
-            gneg[:, j, :] = np.maximum(1.0 - fj, 0.0) + fp * gneg[:, j + 1, :] + fn * gpos[:, j + 1, :]
+            gp_j, gn_j = gpos[:, j, :], gneg[:, j, :]
+            gp_n, gn_n = gpos[:, j + 1, :], gneg[:, j + 1, :]
+            np.subtract(fj, 1.0, out=tmp)
+            np.maximum(tmp, 0.0, out=gp_j)
+            np.negative(tmp, out=tmp)
+            np.maximum(tmp, 0.0, out=gn_j)
+            if signed:
+                fp = np.maximum(fj, 0.0)
+                fn = np.maximum(-fj, 0.0)
+                gp_j += fp * gp_n + fn * gn_n
+                gn_j += fp * gn_n + fn * gp_n
+            else:
+                np.multiply(fj, gp_n, out=tmp)
+                gp_j += tmp
+                np.multiply(fj, gn_n, out=tmp)
+                gn_j += tmp
         rows = np.arange(nb)[:, None]
         at = np.maximum(idx, 0)
         gp = gpos[rows, at]
-        gn = gneg[rows, at]
-        seen = (idx >= 0)[:, :, None]
-        lp = np.where(seen, np.maximum(latest, 0.0), 0.0)
-        ln = np.where(seen, np.maximum(-latest, 0.0), 0.0)
-        pos = lp * gp
-        pos += ln * gn
-        neg = lp * gn
-        neg += ln * gp
+        unseen = np.broadcast_to((idx < 0)[:, :, None], gp.shape)
+        any_unseen = bool((idx < 0).any())  # an origin without data has no pseudo cells: nothing to project
+        if any_unseen:
+            gp[unseen] = 0.0
+        has_neg = bool(gneg.any())
+        if has_neg:
+            gn = gneg[rows, at]
+            if any_unseen:
+                gn[unseen] = 0.0
+        if not (latest < 0).any():
+            pos = latest * gp
+            neg = latest * gn if has_neg else None
+        else:
+            lp = np.maximum(latest, 0.0)
+            ln = np.maximum(-latest, 0.0)
+            pos = lp * gp
+            neg = ln * gp
+            if has_neg:
+                pos += ln * gn
+                neg += lp * gn
+        if any_unseen:
+            pos[unseen] = 0.0
+            if neg is not None:
+                neg[unseen] = 0.0
     return pos, neg
 
 
-def _process(pos: FloatArray, neg: FloatArray, phi: FloatArray, process: str,
+def _process(pos: FloatArray, neg: FloatArray | None, phi: FloatArray, process: str,
              rng: np.random.Generator) -> FloatArray:
     """Reserve by origin with process error: gamma (or scaled Poisson) draws with the summed means of the
     positive and of the negative future incrementals and variance φ times the mean, sign preserved.
     Segments with φ = 0 keep their means.
     """
-    net = pos - neg
     live = phi > 0
     if process == "none" or not live.any():
-        return net
+        return pos if neg is None else pos - neg
     phi_b = np.where(live, phi, 1.0)[:, None, None]
     if process == "gamma":
         with np.errstate(invalid="ignore"):
@@ -570,9 +645,9 @@ def _process(pos: FloatArray, neg: FloatArray, phi: FloatArray, process: str,
         drawn *= phi_b
     else:
         drawn = _scaled_poisson(pos, phi_b, rng)
-    if neg.any():
+    if neg is not None:
         sub = (neg > 0) & live[:, None, None]
-        if sub.any():
+        if sub.any():  # usually a minority of the origins: drawn on the subset
             mean = neg[sub]
             scale = np.broadcast_to(phi_b, neg.shape)[sub]
             if process == "gamma":
@@ -581,7 +656,7 @@ def _process(pos: FloatArray, neg: FloatArray, phi: FloatArray, process: str,
                 value = _scaled_poisson(mean, scale, rng)
             drawn[sub] -= value
     if not live.all():
-        drawn[~live] = net[~live]
+        drawn[~live] = pos[~live] if neg is None else pos[~live] - neg[~live]
     return np.asarray(drawn)
 
 
@@ -601,45 +676,31 @@ def _scaled_poisson(mean: FloatArray, phi: FloatArray, rng: np.random.Generator)
     return np.asarray(count * phi)
 
 
-def _summarise(store: FloatArray, seg: slice, levels: Sequence[float], mean: FloatArray, se: FloatArray,
-               total_se: FloatArray, quant: FloatArray, total_quant: FloatArray, total_sims: FloatArray | None,
-               nonfinite: IntArray) -> None:
-    """Mean, standard deviation and quantiles over the simulations (last axis) of a block of segments; a
-    segment with non-finite simulations is summarised over its finite ones.
+def _quantiles(store: FloatArray, seg: slice, levels: Sequence[float], quant: FloatArray,
+               total_quant: FloatArray, total_sims: FloatArray | None, nonfinite: IntArray) -> None:
+    """Quantiles over the simulations (last axis) of a block of segments, by origin and in total; a segment
+    with non-finite simulations is summarised over its finite ones. ``store`` is reordered in place.
     """
-    n = store.shape[2]
-    ddof = 1 if n > 1 else 0
     total = store.sum(axis=1)
     if total_sims is not None:
         total_sims[seg] = total
     finite = np.isfinite(total)
     nonfinite[seg] = (~finite).sum(axis=1)
+    if not levels:
+        return
     good = finite.all(axis=1)
+    rows = np.arange(seg.start, seg.stop)
     if good.all():
-        st, tt, rows = store, total, np.arange(seg.start, seg.stop)
-    else:
-        st, tt, rows = store[good], total[good], np.arange(seg.start, seg.stop)[good]
-    if rows.size:
-        mean[rows] = st.mean(axis=2)
-        se[rows] = st.std(axis=2, ddof=ddof)
-        total_se[rows] = tt.std(axis=1, ddof=ddof)
-        if levels:
-            quant[rows] = np.moveaxis(np.quantile(st, levels, axis=2), 0, -1)
-            total_quant[rows] = np.quantile(tt, levels, axis=1).T
+        quant[rows] = np.moveaxis(np.quantile(store, levels, axis=2, overwrite_input=True), 0, -1)
+        total_quant[rows] = np.quantile(total, levels, axis=1).T
+    elif good.any():
+        quant[rows[good]] = np.moveaxis(np.quantile(store[good], levels, axis=2), 0, -1)
+        total_quant[rows[good]] = np.quantile(total[good], levels, axis=1).T
     for i in np.flatnonzero(~good):
         keep = finite[i]
-        if not keep.any():
-            continue
-        sti = store[i][:, keep]
-        tti = total[i][keep]
-        dd = 1 if tti.size > 1 else 0
-        g = seg.start + int(i)
-        mean[g] = sti.mean(axis=1)
-        se[g] = sti.std(axis=1, ddof=dd)
-        total_se[g] = tti.std(ddof=dd)
-        if levels:
-            quant[g] = np.quantile(sti, levels, axis=1).T
-            total_quant[g] = np.quantile(tti, levels)
+        if keep.any():
+            quant[seg.start + int(i)] = np.quantile(store[i][:, keep], levels, axis=1).T
+            total_quant[seg.start + int(i)] = np.quantile(total[i][keep], levels)
 
 
 __all__ = ["BootstrapODP"]

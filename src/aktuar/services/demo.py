@@ -1,0 +1,567 @@
+"""``aktuar demo``: a synthetic insurer's data, every reserving method on every class, a workbook and a page.
+
+The run is what an actuary does with a claims extract, end to end:
+
+1. generate the demo insurer (:mod:`aktuar.demo.synthetic`) and write its input files to the folder:
+   ``claims_transactions.csv``, ``premiums.csv``, ``exposure.csv`` and ``ulae.csv``;
+2. read them back through the data layer, as a user's files would be: annual paid and incurred triangles by
+   class at the valuation date, the earned premium of each accident year as exposure;
+3. for every class: chain ladder on paid and on incurred claims, Mack's standard errors, Bornhuetter–Ferguson
+   with the plan loss ratio, Cape Cod, the ODP bootstrap (1 000 simulations), the Merz–Wüthrich one-year
+   uncertainty, the smoothing of large losses, and the expected cash flows of the reserve by calendar year;
+4. the claims-settlement expense (ULAE) reserve by the paid-to-paid method over the last three calendar years;
+5. write ``reserves.xlsx`` (results, triangles, comparison of methods, bootstrap, cash flows, large losses,
+   ULAE), ``reserves.json`` (schema ``aktuar-reserve/1``) and ``summary.html``.
+
+The selected estimate is Mack's chain ladder on paid claims (the statutory practice in Kazakhstan: the
+reserve for unpaid claims from paid triangles, IBNR being the unpaid less the case reserves). The actuary's
+selections per class are in :data:`SELECTIONS`: a tail for the long-tailed employee-accident class (an
+exponential curve through the factors from age 36), none for the short-tailed classes.
+
+Since the data are synthetic, the payments after the valuation date are known: the page and the workbook
+compare every method with them ("hindsight"), which no real reserving exercise can do.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from aktuar import __version__
+from aktuar.core.reserving import ReserveResult, Triangle
+from aktuar.core.reserving.expenses import PaidToPaid, ULAEResult
+from aktuar.core.reserving.large_losses import ClaimData, LargeLossResult, LargeLossSmoothing
+from aktuar.core.reserving.patterns import CashFlows, cash_flows
+from aktuar.demo.synthetic import CLASSES, CURRENCY, VALUATION, ClassSpec, DemoInsurer, generate_insurer
+from aktuar.errors import InputError
+from aktuar.services.inputs import file_sha256
+from aktuar.services.reserving import ReserveRequest, estimate, run_reserving
+
+FloatArray = npt.NDArray[np.float64]
+StepProgress = Callable[[str, int, int], None]
+
+INPUT_FILES: dict[str, str] = {
+    "transactions": "claims_transactions.csv",
+    "premiums": "premiums.csv",
+    "exposure": "exposure.csv",
+    "ulae": "ulae.csv",
+}
+OUTPUT_FILES: dict[str, str] = {"workbook": "reserves.xlsx", "json": "reserves.json", "html": "summary.html"}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The actuary's choices for one class."""
+
+    tail: str = "none"
+    tail_fit_from: int | None = None
+    tail_periods: int = 3  # calendar periods over which the tail's payments are spread
+    tail_decay: float = 0.5
+
+
+SELECTIONS: dict[str, Selection] = {
+    "OGPO VTS": Selection(),
+    "Property": Selection(),
+    "OSNS": Selection(tail="exponential", tail_fit_from=36, tail_periods=15, tail_decay=0.85),
+    "DMS": Selection(),
+}
+ULAE_LATEST_YEARS = 3
+
+
+@dataclass(frozen=True)
+class ClassRun:
+    """Everything computed for one class (one-segment triangles and results)."""
+
+    spec: ClassSpec
+    selection: Selection
+    paid: Triangle
+    incurred: Triangle
+    exposure: FloatArray  # (O,)
+    chainladder: ReserveResult
+    mack: ReserveResult
+    incurred_cl: ReserveResult
+    bf: ReserveResult
+    capecod: ReserveResult
+    bootstrap: ReserveResult
+    cdr: ReserveResult
+    large_losses: LargeLossResult
+    cash_flows: CashFlows
+    case_reserves: FloatArray  # (O,)
+    hindsight: FloatArray  # (O,) payments after the valuation (synthetic data only)
+
+    @property
+    def unpaid(self) -> FloatArray:
+        """The selected reserve for unpaid claims by origin (Mack = chain ladder on paid)."""
+        return np.asarray(self.mack.ibnr[0])
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """Summary rows per class (keys: class, latest, ultimate, ibnr, se, q995, case_reserves, pure_ibnr, cdr_se,
+    ulae_reserve, actual_unpaid; amounts in KZT), the files written and the classes' computations."""
+
+    summary: list[dict[str, Any]]
+    files: dict[str, Path]
+    classes: list[ClassRun]
+    ulae: ULAEResult
+    warnings: list[str]
+
+
+def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write through a temporary file beside ``path`` and rename it into place: never a half-written file
+    (the temporary file is created with the user's default permissions)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        if tmp.exists():
+            tmp.unlink()
+        raise
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    def write(fh: BinaryIO) -> None:
+        fh.write(data)
+
+    _atomic_write(path, write)
+
+
+def _write_inputs(insurer: DemoInsurer, folder: Path) -> dict[str, Path]:
+    frames = {"transactions": insurer.transactions, "premiums": insurer.premiums, "exposure": insurer.exposure,
+              "ulae": insurer.ulae}
+    paths: dict[str, Path] = {}
+    for key, frame in frames.items():
+        path = folder / INPUT_FILES[key]
+        _write_bytes(path, frame.write_csv(float_precision=2).encode("utf-8"))
+        paths[key] = path
+    return paths
+
+
+@dataclass(frozen=True)
+class _ClaimRows:
+    """The transactions' columns the large-loss smoothing needs, read once through the data layer."""
+
+    claim_id: npt.NDArray[Any]
+    cls: npt.NDArray[Any]
+    accident_month: npt.NDArray[np.int64]
+    transaction_month: npt.NDArray[np.int64]
+    paid: FloatArray
+
+
+def _claim_rows(table: Any) -> _ClaimRows:
+    from aktuar.core.reserving.triangles import months_of_days
+    from aktuar.data.readers import date_column, number_column, text_column
+
+    return _ClaimRows(
+        claim_id=text_column(table, "claim_id").to_numpy(),
+        cls=text_column(table, "class").to_numpy(),
+        accident_month=months_of_days(date_column(table, "accident_date")),
+        transaction_month=months_of_days(date_column(table, "transaction_date")),
+        paid=number_column(table, "paid", what="an amount"),
+    )
+
+
+def _claim_data(rows: _ClaimRows, code: str, tri: Triangle) -> ClaimData:
+    """Paid amounts of the class's claims on the triangle's grid (origin and development index per row)."""
+    keep = rows.cls == code
+    if tri.origin_start is None:
+        raise InputError("the paid triangle has no origin dates: build it from transactions")
+    starts = np.asarray(tri.origin_start, dtype=np.int64)
+    origin = np.searchsorted(starts, rows.accident_month[keep], side="right") - 1
+    age = rows.transaction_month[keep] - starts[origin] + 1
+    dev = np.searchsorted(tri.development, age, side="left")
+    return ClaimData.from_transactions(rows.claim_id[keep], np.zeros(int(keep.sum()), np.int64), origin, dev,
+                                       rows.paid[keep], n_development=tri.shape[2])
+
+
+def _calendar_sums(tri: Triangle) -> FloatArray:
+    """Incremental amounts of each segment summed by calendar period (origin index + development index)."""
+    inc = np.nan_to_num(tri.incr().values)
+    s, o, d = inc.shape
+    cal = np.arange(o)[:, None] + np.arange(d)[None, :]
+    out = np.zeros((s, o + d - 1))
+    for k in range(s):
+        np.add.at(out[k], cal, inc[k])
+    return out[:, :o]
+
+
+def _request(selection: Selection, method: str, **options: Any) -> ReserveRequest:
+    return ReserveRequest(method=method, sigma="mack", tail=selection.tail, tail_fit_from=selection.tail_fit_from,
+                          **options)
+
+
+def _class_seed(seed: int, index: int) -> int:
+    return int(np.random.SeedSequence([int(seed), 17, index]).generate_state(1)[0])
+
+
+def _reserve_class(spec: ClassSpec, index: int, paid: Triangle, incurred: Triangle, exposure: FloatArray,
+                   rows: _ClaimRows, hindsight: FloatArray, seed: int, sims: int) -> ClassRun:
+    sel = SELECTIONS.get(spec.code, Selection())
+    exp = exposure[None, :]
+    cl = estimate(paid, _request(sel, "chainladder"))
+    mack = estimate(paid, _request(sel, "mack"))
+    inc_cl = estimate(incurred, _request(sel, "chainladder"))
+    bf = estimate(paid, _request(sel, "bf", apriori=spec.plan_loss_ratio), exp)
+    cc = estimate(paid, _request(sel, "capecod"), exp)
+    boot = run_reserving(paid, _request(sel, "bootstrap", sims=sims, seed=_class_seed(seed, index)))[0]
+    cdr = estimate(paid, _request(sel, "cdr"))
+    claims = _claim_data(rows, spec.code, paid)
+    large = LargeLossSmoothing(threshold=spec.large_loss_threshold,
+                               development=_request(sel, "chainladder").development()).fit(claims, paid)
+    flows = cash_flows(mack, tail_periods=sel.tail_periods, tail_decay=sel.tail_decay)
+    # outstanding case reserves: incurred less paid, to the tiyn (the difference of two sums leaves noise)
+    case = np.round(np.asarray((incurred.latest() - paid.latest())[0]), 2)
+    return ClassRun(spec, sel, paid, incurred, exposure, cl, mack, inc_cl, bf, cc, boot, cdr, large, flows, case,
+                    hindsight)
+
+
+def _quantile(res: ReserveResult, level: float) -> float:
+    if res.total_quantiles is None:
+        return float("nan")
+    for j, q in enumerate(res.quantile_levels):
+        if abs(q - level) < 1e-12:
+            return float(res.total_quantiles[0, j])
+    return float("nan")
+
+
+def class_warnings(run: ClassRun) -> list[str]:
+    """The methods' warnings of the class and the demo's diagnostics (disagreements worth a look)."""
+    out: list[str] = []
+    for res in (run.mack, run.incurred_cl, run.bf, run.capecod, run.bootstrap, run.cdr):
+        for w in (res.warnings[0] if res.warnings else []):
+            msg = f"{res.method}: {w}"
+            if msg not in out:
+                out.append(msg)
+    for w in (run.large_losses.warnings[0] if run.large_losses.warnings else []):
+        out.append(f"large losses: {w}")
+    for w in (run.cash_flows.warnings[0] if run.cash_flows.warnings else []):
+        out.append(f"cash flows: {w}")
+    paid_unpaid = float(run.mack.ibnr.sum())
+    inc_unpaid = float(run.incurred_cl.ultimate.sum() - run.paid.latest().sum())
+    if paid_unpaid > 0 and abs(inc_unpaid / paid_unpaid - 1.0) > 0.2:
+        out.append(
+            f"the chain ladder on incurred claims gives an unpaid of {inc_unpaid:,.0f}, "
+            f"{inc_unpaid / paid_unpaid - 1.0:+.0%} against the paid chain ladder: check the tail and the case "
+            "reserves")
+    mack_se = run.mack.total_se
+    if mack_se is not None and paid_unpaid > 0 and float(mack_se[0]) / paid_unpaid > 0.3:
+        out.append(f"Mack's coefficient of variation of the reserve is {float(mack_se[0]) / paid_unpaid:.0%}: the "
+                   "reserve is very uncertain")
+    boot_mean = float(run.bootstrap.ibnr.sum())
+    if paid_unpaid > 0 and abs(boot_mean / paid_unpaid - 1.0) > 0.05:
+        out.append(f"the bootstrap mean differs from the chain ladder by {boot_mean / paid_unpaid - 1.0:+.1%}")
+    neg = [run.paid.origin[o] for o in np.flatnonzero(run.mack.ibnr[0] < -0.5)]
+    if neg:
+        out.append(f"negative reserve for accident year(s) {', '.join(neg)}")
+    return out
+
+
+def run_demo(
+    folder: Path | str,
+    *,
+    seed: int = 2026,
+    progress: StepProgress | None = None,
+    valuation: date = VALUATION,
+    scale: float = 1.0,
+    sims: int = 1000,
+) -> DemoResult:
+    """Generate the demo insurer into ``folder``, reserve every class and write the workbook and the page.
+
+    ``progress(step, done, total)`` is called before every step. ``scale`` multiplies the claim counts (1.0:
+    about 100 000 transactions); ``sims`` is the number of bootstrap simulations per class.
+    """
+    from aktuar.data.readers import read_table
+    from aktuar.data.triangles import read_exposure, triangle_from_transactions
+    from aktuar.reports.html import render_reserve_report
+    from aktuar.reports.reserve_output import to_document, write_json
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} is a file: give a folder for the demo's files")
+    folder.mkdir(parents=True, exist_ok=True)
+    classes = CLASSES
+    steps = ["synthetic insurer", "input files", "triangles", *[f"reserving {c.code}" for c in classes],
+             "claims-settlement expenses", "workbook", "HTML summary"]
+    total = len(steps)
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        if progress is not None:
+            progress(steps[done], done, total)
+        done += 1
+
+    step()
+    insurer = generate_insurer(seed, valuation=valuation, scale=scale, classes=classes)
+    step()
+    files = _write_inputs(insurer, folder)
+
+    step()
+    table = read_table(files["transactions"])
+    paid_all = triangle_from_transactions(table, valuation=valuation, segment_columns=("class",), measure="paid")
+    inc_all = triangle_from_transactions(table, valuation=valuation, segment_columns=("class",),
+                                         measure="incurred")
+    exposure_all = read_exposure(files["exposure"], paid_all)
+    claim_rows = _claim_rows(table)
+    hind = insurer.hindsight
+
+    runs: list[ClassRun] = []
+    for i, spec in enumerate(classes):
+        step()
+        s = paid_all.segments.index((spec.code,))
+        h = hind.filter(pl.col("class") == spec.code)
+        by_origin = dict(zip([str(o) for o in h["origin"].to_list()], h["unpaid"].to_list(), strict=True))
+        hindsight = np.array([by_origin.get(o, 0.0) for o in paid_all.origin], dtype=np.float64)
+        runs.append(_reserve_class(spec, i, paid_all.select([s]), inc_all.select([s]), exposure_all[s], claim_rows,
+                                   hindsight, seed, sims))
+
+    step()
+    ulae = _ulae(runs, files["ulae"])
+
+    warnings_by_class = [class_warnings(r) for r in runs]
+    summary = [_summary_row(r, float(ulae.reserve[i])) for i, r in enumerate(runs)]
+
+    step()
+    source = {key: {"file": str(p.name), "sha256": file_sha256(p)} for key, p in files.items()}
+    options = {
+        "method": "mack", "measure": "paid", "average": "volume", "sigma": "mack",
+        "tail_by_class": {r.spec.code: ({"tail": r.selection.tail, "fit_from": r.selection.tail_fit_from}
+                                        if r.selection.tail != "none" else "none") for r in runs},
+        "seed": seed, "scale": scale, "bootstrap_sims": sims,
+    }
+    document = to_document([r.mack for r in runs], method="mack", options=options, source=source)
+    xlsx_path = folder / OUTPUT_FILES["workbook"]
+    json_path = folder / OUTPUT_FILES["json"]
+    _write_workbook(xlsx_path, document, runs, ulae, summary)
+    write_json(json_path, document)
+
+    step()
+    report = _html_report(insurer, runs, ulae, warnings_by_class, source, seed, sims)
+    html_path = folder / OUTPUT_FILES["html"]
+    _write_bytes(html_path, render_reserve_report(report).encode("utf-8"))
+    if progress is not None:
+        progress("done", total, total)
+
+    files = {**files, "workbook": xlsx_path, "json": json_path, "html": html_path}
+    flat = [f"{r.spec.code}: {w}" for r, ws in zip(runs, warnings_by_class, strict=True) for w in ws]
+    return DemoResult(summary, files, runs, ulae, flat)
+
+
+def _ulae(runs: list[ClassRun], path: Path) -> ULAEResult:
+    from aktuar.data.readers import number_column, read_table, text_column
+
+    table = read_table(path)
+    origins = runs[0].paid.origin
+    if not all(o.isdigit() for o in origins):
+        raise InputError("the ULAE reserve of the demo needs annual accident years")
+    years = [int(o) for o in origins]
+    cls = text_column(table, "class").to_list()
+    year = number_column(table, "year", what="a calendar year")
+    amount = number_column(table, "paid_ulae", what="an amount")
+    got = {(c, int(y)): float(a) for c, y, a in zip(cls, year, amount, strict=True)}
+    ulae = np.array([[got.get((r.spec.code, y), np.nan) for y in years] for r in runs])
+    paid_cy = np.vstack([_calendar_sums(r.paid)[0] for r in runs])
+    case = np.array([r.case_reserves.sum() for r in runs])
+    unpaid = np.array([r.unpaid.sum() for r in runs])
+    return PaidToPaid(method="classical", latest=ULAE_LATEST_YEARS).fit(
+        ulae, paid_cy, case, unpaid - case, period_labels=[str(y) for y in years],
+        segment_labels=[r.spec.code for r in runs])
+
+
+def _summary_row(r: ClassRun, ulae_reserve: float) -> dict[str, Any]:
+    unpaid = float(r.mack.ibnr.sum())
+    case = float(r.case_reserves.sum())
+    return {
+        "class": r.spec.code,
+        "latest": float(r.mack.latest.sum()),
+        "ultimate": float(r.mack.ultimate.sum()),
+        "ibnr": unpaid,
+        "se": float(r.mack.total_se[0]) if r.mack.total_se is not None else float("nan"),
+        "q995": _quantile(r.bootstrap, 0.995),
+        "case_reserves": case,
+        "pure_ibnr": unpaid - case,
+        "cdr_se": float(r.cdr.total_se[0]) if r.cdr.total_se is not None else float("nan"),
+        "ulae_reserve": ulae_reserve,
+        "actual_unpaid": float(r.hindsight.sum()),
+    }
+
+
+# ============================================================================================== outputs
+METHOD_LABELS: tuple[tuple[str, str, str], ...] = (
+    ("cl_paid", "Цепная лестница (оплаченные)", "Chain ladder (paid)"),
+    ("cl_incurred", "Цепная лестница (понесённые)", "Chain ladder (incurred)"),
+    ("bf", "Борнхюттер–Фергюсон", "Bornhuetter–Ferguson"),
+    ("capecod", "Кейп-Код", "Cape Cod"),
+    ("bootstrap", "Бутстрэп ODP (среднее)", "ODP bootstrap (mean)"),
+    ("large", "ЦЛ со сглаживанием крупных убытков", "CL with large losses smoothed"),
+)
+
+
+def method_unpaid(r: ClassRun) -> dict[str, FloatArray]:
+    """Unpaid claims (ultimate − paid to date) by origin for every method of the class."""
+    paid_latest = r.paid.latest()[0]
+    return {
+        "cl_paid": np.asarray(r.chainladder.ibnr[0]),
+        "cl_incurred": np.asarray(r.incurred_cl.ultimate[0] - paid_latest),
+        "bf": np.asarray(r.bf.ibnr[0]),
+        "capecod": np.asarray(r.capecod.ibnr[0]),
+        "bootstrap": np.asarray(r.bootstrap.ibnr[0]),
+        "large": np.asarray(r.large_losses.reserve[0]),
+    }
+
+
+def _write_workbook(path: Path, document: dict[str, Any], runs: list[ClassRun], ulae: ULAEResult,
+                    summary: list[dict[str, Any]]) -> None:
+    from aktuar.reports.workbook import SheetTable, reserve_workbook_with_tables
+
+    # comparison of methods: one row per class and origin, then the class total
+    head = ["class", "origin", "paid to date", "case reserves", *[en for _, _, en in METHOD_LABELS], "Mack s.e.",
+            "actual unpaid (hindsight)"]
+    rows: list[list[Any]] = []
+    for r in runs:
+        m = method_unpaid(r)
+        latest = r.paid.latest()[0]
+        mack_se = r.mack.se[0] if r.mack.se is not None else np.full(len(r.paid.origin), np.nan)
+        for o, label in enumerate(r.paid.origin):
+            rows.append([r.spec.code, label, latest[o], r.case_reserves[o], *[m[k][o] for k, _, _ in METHOD_LABELS],
+                         mack_se[o], r.hindsight[o]])
+        rows.append([r.spec.code, "Total", latest.sum(), r.case_reserves.sum(),
+                     *[m[k].sum() for k, _, _ in METHOD_LABELS],
+                     float(r.mack.total_se[0]) if r.mack.total_se is not None else None, r.hindsight.sum()])
+    methods = SheetTable("Methods", "Comparison of methods: unpaid claims (ultimate − paid to date), KZT", head, rows,
+                         ["text", "text"] + ["money"] * (len(head) - 2),
+                         notes=["The actual unpaid is known only because the data are synthetic (payments after "
+                                "the valuation date)."])
+
+    levels = runs[0].bootstrap.quantile_levels
+    b_head = ["class", "chain ladder", "bootstrap mean", "bootstrap s.d.", *[f"q{q:g}" for q in levels],
+              "Mack s.e.", "one-year CDR s.e. (Merz–Wüthrich)"]
+    b_rows = []
+    for r in runs:
+        b = r.bootstrap
+        b_rows.append([r.spec.code, r.chainladder.ibnr.sum(), b.ibnr.sum(),
+                       float(b.total_se[0]) if b.total_se is not None else None,
+                       *([float(x) for x in b.total_quantiles[0]] if b.total_quantiles is not None else []),
+                       float(r.mack.total_se[0]) if r.mack.total_se is not None else None,
+                       float(r.cdr.total_se[0]) if r.cdr.total_se is not None else None])
+    boot = SheetTable("Bootstrap", "Distribution of the reserve: ODP bootstrap, Mack and one-year (CDR) uncertainty",
+                      b_head, b_rows, ["text"] + ["money"] * (len(b_head) - 1),
+                      notes=[f"{runs[0].bootstrap.parameters.get('n_sims', '')} simulations per class; process "
+                             "error gamma; residuals adjusted by the degrees of freedom (England & Verrall 2002)."])
+
+    n_p = max(r.cash_flows.total.shape[1] for r in runs)
+    labels = max((r.cash_flows.labels for r in runs), key=len)
+    c_rows = []
+    for r in runs:
+        t = r.cash_flows.total[0]
+        c_rows.append([r.spec.code, *[float(t[j]) if j < t.shape[0] else None for j in range(n_p)], float(t.sum()),
+                       float(r.cash_flows.total_duration[0])])
+    flows = SheetTable("Cash flows", "Expected payments of the selected reserve by calendar year, KZT (undiscounted)",
+                       ["class", *labels, "total", "mean term (years)"], c_rows,
+                       ["text"] + ["money"] * (n_p + 1) + ["factor"])
+
+    l_rows = []
+    for r in runs:
+        for c in sorted(r.large_losses.large_claims, key=lambda c: -c.amount):
+            l_rows.append([r.spec.code, c.claim_id, c.origin, c.amount, c.threshold, c.excess])
+    l_sum = [[r.spec.code, r.spec.large_loss_threshold, len(r.large_losses.large_claims),
+              float(r.large_losses.unsmoothed.ibnr.sum()), float(r.large_losses.reserve.sum()),
+              float(r.large_losses.excess_loading[0]), float(r.large_losses.effect.sum())] for r in runs]
+    large = SheetTable("Large losses", "Large losses: the effect of smoothing (claims capped at the threshold, the "
+                       "excess reserved by a loading on the attritional IBNR), KZT",
+                       ["class", "threshold", "large claims", "CL reserve, uncapped", "reserve, smoothed",
+                        "excess loading", "effect"], l_sum, ["text", "money", "int", "money", "money", "pct", "money"])
+    large_list = SheetTable("Large claims", "Claims above the large-loss threshold (paid to date), KZT",
+                            ["class", "claim", "accident year", "paid to date", "threshold", "excess"], l_rows,
+                            ["text", "text", "text", "money", "money", "money"])
+
+    u_rows = []
+    for i, r in enumerate(runs):
+        u_rows.append([r.spec.code, *[float(x) for x in ulae.ratio_by_period[i]], float(ulae.ratio[i]),
+                       float(ulae.case_reserves[i]), float(ulae.ibnr[i]), float(ulae.reserve[i])])
+    ulae_sheet = SheetTable(
+        "ULAE", "Claims-settlement expenses (ULAE): paid-to-paid method, ratio of the last "
+        f"{ULAE_LATEST_YEARS} calendar years; reserve = ratio × (IBNR + 50 % × case reserves)",
+        ["class", *[f"ratio {p}" for p in ulae.period_labels], "selected ratio", "case reserves", "IBNR",
+         "ULAE reserve"], u_rows, ["text"] + ["pct"] * (len(ulae.period_labels) + 1) + ["money"] * 3)
+
+    s_rows = [[row["class"], row["latest"], row["case_reserves"], row["pure_ibnr"], row["ibnr"], row["ulae_reserve"],
+               row["se"], row["q995"], row["cdr_se"], row["actual_unpaid"]] for row in summary]
+    overview = SheetTable("Overview", "Demo insurer: selected reserves by class (Mack chain ladder on paid claims), KZT",
+                          ["class", "paid to date", "case reserves", "IBNR", "unpaid claims", "ULAE reserve",
+                           "Mack s.e.", "bootstrap 99.5 %", "one-year CDR s.e.", "actual unpaid (hindsight)"],
+                          s_rows, ["text"] + ["money"] * 9)
+
+    def write(fh: BinaryIO) -> None:
+        reserve_workbook_with_tables(fh, document, [r.mack for r in runs],
+                                     [overview, methods, boot, flows, large, large_list, ulae_sheet])
+
+    _atomic_write(path, write)
+
+
+def _html_report(insurer: DemoInsurer, runs: list[ClassRun], ulae: ULAEResult, warnings: list[list[str]],
+                 source: dict[str, dict[str, str]], seed: int, sims: int) -> Any:
+    from aktuar.reports.html import ClassReport, MethodEstimate, ReserveReport, fmt_number, fmt_pct
+
+    sections = []
+    for i, r in enumerate(runs):
+        m = method_unpaid(r)
+        estimates = []
+        for key, ru, en in METHOD_LABELS:
+            se = None
+            if key == "cl_paid" and r.mack.total_se is not None:
+                se = float(r.mack.total_se[0])
+            if key == "bootstrap" and r.bootstrap.total_se is not None:
+                se = float(r.bootstrap.total_se[0])
+            estimates.append(MethodEstimate(key, ru, en, m[key], se))
+        notes = [
+            f"Порог крупного убытка / large-loss threshold: {fmt_number(r.spec.large_loss_threshold)} {CURRENCY}",
+            f"Плановый коэффициент убыточности (BF) / plan loss ratio (BF): {fmt_pct(r.spec.plan_loss_ratio, 0)}",
+        ]
+        if r.selection.tail != "none":
+            notes.append(f"Хвост / tail: {r.selection.tail} (от возраста / fitted from age {r.selection.tail_fit_from}),"
+                         f" {fmt_number(float(r.mack.development.tail.factor[0]), 4)}")
+        sections.append(ClassReport(
+            code=r.spec.code, name_ru=r.spec.name_ru, name_en=r.spec.name_en, paid=r.paid, selected=r.mack,
+            methods=estimates, case_reserves=r.case_reserves, exposure=r.exposure, bootstrap=r.bootstrap, cdr=r.cdr,
+            cash_flows=r.cash_flows, large_losses=r.large_losses, ulae_reserve=float(ulae.reserve[i]),
+            hindsight=r.hindsight, warnings=warnings[i], notes=notes,
+        ))
+    n_claims = insurer.transactions["claim_id"].n_unique()
+    inputs = [(v["file"], v["sha256"]) for v in source.values()]
+    parameters = {
+        "Дата оценки / valuation date": insurer.valuation.strftime("%d.%m.%Y"),
+        "Годы происшествия / accident years": f"{insurer.first_year}–{insurer.valuation.year}",
+        "Валюта / currency": CURRENCY,
+        "Зерно генератора / generator seed": str(seed),
+        "Убытков, транзакций / claims, transactions": f"{fmt_number(n_claims)} / "
+                                                      f"{fmt_number(insurer.transactions.height)}",
+        "Симуляций бутстрэпа / bootstrap simulations": str(sims),
+        "Выбранный метод / selected method": "Mack (chain ladder on paid claims)",
+    }
+    return ReserveReport(
+        title_ru="Резервы убытков", title_en="Claims reserves",
+        entity_ru="АО «Демо Сақтандыру» (синтетические данные)",
+        entity_en="Demo Saqtandyru JSC (synthetic data)",
+        valuation=insurer.valuation, currency=CURRENCY, classes=sections, ulae=ulae, inputs=inputs,
+        parameters=parameters,
+        notes=[
+            "Данные синтетические: фактические будущие выплаты известны и показаны для сравнения с методами. / "
+            "The data are synthetic: the actual future payments are known and shown to compare the methods with.",
+        ],
+        generator=f"aktuar {__version__}",
+    )
+
+
+__all__ = ["INPUT_FILES", "OUTPUT_FILES", "SELECTIONS", "ClassRun", "DemoResult", "Selection", "class_warnings",
+           "method_unpaid", "run_demo"]
