@@ -12,7 +12,7 @@ import os
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         "Measured side by side with the peer library in one process run by `make bench` "
         f"({'quick' if args.quick else 'full'} mode). Ratio = peer time / aktuar time (higher is better for aktuar).",
         "",
-        f"- date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"numpy {numpy.__version__}",
         "",

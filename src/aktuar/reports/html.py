@@ -9,11 +9,12 @@ same page, byte for byte.
 Amounts are shown in thousands (tables) or millions (charts) of the report's currency with thin-space
 thousands separators and a decimal comma, as Russian typography has them; dates as dd.mm.yyyy.
 
-Sections: a summary by class; the comparison of methods; per class the cumulative paid triangle as a
-heat-map (shade = the link ratio against the selected factor), the development factors (link ratios and the selected
-factors), the reserve by accident year for every method, the bootstrap distribution with its 75 %, 95 % and
-99.5 % quantiles, the payment pattern and the expected cash flows, the effect of smoothing large losses and
-the warnings; the claims-settlement expense reserve; the data and methods.
+Sections: a summary by class; the comparison of methods; per class the reserve by accident year for every
+method, the cumulative triangle of the selected estimate (paid or incurred) as a heat-map (shade = the link
+ratio against the selected factor), the development factors (link ratios and the selected factors), the
+bootstrap distribution with its 75 %, 95 % and 99.5 % quantiles, the payment pattern and the expected cash
+flows, the effect of smoothing large losses and the warnings; the claims-settlement expense reserve; the data
+and methods.
 """
 
 from __future__ import annotations
@@ -63,17 +64,24 @@ class MethodEstimate:
 
 @dataclass(frozen=True)
 class ClassReport:
-    """What the page shows for one class (segment). Results are one-segment results on ``paid``."""
+    """What the page shows for one class (segment).
+
+    ``selected`` is the selected estimate (one segment) on the triangle the page shows, paid or incurred
+    claims; the reserve shown is the unpaid ``selected.ultimate − paid_latest``. ``bootstrap`` and ``cdr``
+    ran on the same triangle; ``bootstrap_shift`` is added to the bootstrap's reserves to express them as unpaid
+    claims (the case reserves when the triangle is incurred, else 0).
+    """
 
     code: str
     name_ru: str
     name_en: str
-    paid: Triangle
     selected: ReserveResult
+    paid_latest: FloatArray  # (O,)
     methods: Sequence[MethodEstimate] = ()
     case_reserves: FloatArray | None = None  # (O,)
     exposure: FloatArray | None = None  # (O,) earned premium
     bootstrap: ReserveResult | None = None
+    bootstrap_shift: float = 0.0
     cdr: ReserveResult | None = None
     cash_flows: CashFlows | None = None
     large_losses: LargeLossResult | None = None
@@ -83,8 +91,28 @@ class ClassReport:
     notes: Sequence[str] = ()
 
     @property
+    def triangle(self) -> Triangle:
+        return self.selected.triangle
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        return self.selected.triangle.origin
+
+    @property
+    def unpaid_by_origin(self) -> FloatArray:
+        return np.asarray(self.selected.ultimate[0] - self.paid_latest)
+
+    @property
     def unpaid(self) -> float:
-        return float(self.selected.ibnr[0].sum())
+        return float(self.unpaid_by_origin.sum())
+
+    @property
+    def measure_label(self) -> tuple[str, str]:
+        if self.triangle.measure == "incurred":
+            return "понесённых убытков", "incurred claims"
+        if self.triangle.measure == "paid":
+            return "оплаченных убытков", "paid claims"
+        return "убытков", "claims"
 
     @property
     def case_total(self) -> float:
@@ -263,7 +291,7 @@ def chart_factors(res: ReserveResult, salt: str) -> str:
 
 def chart_reserve_by_origin(c: ClassReport, currency: str, salt: str) -> str:
     """Unpaid claims by origin for every method (bars) and the actual future payments (diamonds)."""
-    origins = list(c.paid.origin)
+    origins = list(c.origins)
     methods = [m for m in c.methods if m.key != "large"] or list(c.methods)
     k = max(len(methods), 1)
     width = 0.8 / k
@@ -283,12 +311,13 @@ def chart_reserve_by_origin(c: ClassReport, currency: str, salt: str) -> str:
         return _svg(fig, "Reserve by accident year", salt)
 
 
-def chart_bootstrap(boot: ReserveResult, cl_total: float, actual: float | None, currency: str, salt: str) -> str:
-    """Histogram of the simulated total reserve with the quantile lines."""
+def chart_bootstrap(boot: ReserveResult, cl_total: float, actual: float | None, currency: str, salt: str,
+                    shift: float = 0.0) -> str:
+    """Histogram of the simulated total reserve (plus ``shift``) with the quantile lines."""
     sims = boot.components.get("total_ibnr_sims")
     with _figure(7.2, 3.2, margins=(0.8, 1.75, 0.55, 0.35)) as (fig, (ax,)):
         if sims is not None:
-            v = np.asarray(sims[0], dtype=np.float64)
+            v = np.asarray(sims[0], dtype=np.float64) + shift
             v = v[np.isfinite(v)]
             ax.hist(v, bins=50, color="#a8c5da", edgecolor="white", linewidth=0.4)
         ymax = ax.get_ylim()[1]
@@ -296,7 +325,7 @@ def chart_bootstrap(boot: ReserveResult, cl_total: float, actual: float | None, 
         if boot.total_quantiles is not None:
             for j, q in enumerate(boot.quantile_levels):
                 color, ls = styles.get(round(q, 4), (GREY, ":"))
-                val = float(boot.total_quantiles[0, j])
+                val = float(boot.total_quantiles[0, j]) + shift
                 ax.axvline(val, color=color, ls=ls, lw=1.6,
                            label=f"{fmt_number(100 * q, 1 if q * 100 % 1 else 0)}{THIN}%: {fmt_millions(val)}")
         ax.axvline(cl_total, color=NAVY, lw=1.6, label=f"ЦЛ / CL: {fmt_millions(cl_total)}")
@@ -389,7 +418,7 @@ def triangle_heatmap(c: ClassReport) -> str:
     """The cumulative paid triangle (millions); a cell's shade is how far its link ratio (from the age before)
     lies from the selected factor, so that unusual development stands out; excluded link ratios are struck
     through."""
-    tri = c.paid.cum()
+    tri = c.triangle.cum()
     vals = tri.values[0]
     fit = c.selected.development
     lr, used, ldf = fit.link_ratios[0], fit.used[0], fit.ldf[0]
@@ -432,7 +461,7 @@ def _factor_table(res: ReserveResult) -> str:
 
 def _origin_table(c: ClassReport) -> str:
     r = c.selected
-    latest, ult, unpaid = r.latest[0], r.ultimate[0], r.ibnr[0]
+    latest, ult, unpaid = c.paid_latest, r.ultimate[0], c.unpaid_by_origin
     se = r.se[0] if r.se is not None else None
     case = c.case_reserves
     head = [_h("Год", "AY"), _h("Заработанная премия", "Earned premium"), _h("Оплачено", "Paid"),
@@ -441,7 +470,7 @@ def _origin_table(c: ClassReport) -> str:
     if c.hindsight is not None:
         head.append(_h("Факт", "Actual"))
     rows = []
-    n = len(c.paid.origin)
+    n = len(c.origins)
 
     def row(label: str, idx: slice | int) -> list[str]:
         def pick(a: FloatArray | None) -> float | None:
@@ -464,7 +493,7 @@ def _origin_table(c: ClassReport) -> str:
         return cells
 
     for o in range(n):
-        rows.append(row(c.paid.origin[o], o))
+        rows.append(row(c.origins[o], o))
     rows.append(row("Итого / Total", slice(None)))
     return '<div class="scroll">' + _table(head, rows, total_last=True) + "</div>"
 
@@ -493,20 +522,27 @@ def _methods_table(c: ClassReport) -> str:
 def _bootstrap_table(c: ClassReport) -> str:
     b = c.bootstrap
     assert b is not None
-    rows = [[_h("Среднее", "Mean"), fmt_thousands(float(b.ibnr[0].sum()))],
+    sh = c.bootstrap_shift
+    rows = [[_h("Среднее", "Mean"), fmt_thousands(float(b.ibnr[0].sum()) + sh)],
             [_h("Ст. отклонение", "Standard deviation"),
              fmt_thousands(float(b.total_se[0]) if b.total_se is not None else None)]]
     if b.total_quantiles is not None:
         for j, q in enumerate(b.quantile_levels):
             pct = fmt_number(100 * q, 0 if float(100 * q).is_integer() else 1)
             rows.append([_h(f"Квантиль {pct}{THIN}%", f"Quantile {100 * q:g} %"),
-                         fmt_thousands(float(b.total_quantiles[0, j]))])
+                         fmt_thousands(float(b.total_quantiles[0, j]) + sh)])
     if c.selected.total_se is not None:
         rows.append([_h("Ст. ошибка Мака", "Mack s.e."), fmt_thousands(float(c.selected.total_se[0]))])
     if c.cdr is not None and c.cdr.total_se is not None:
         rows.append([_h("Одногодичная ошибка (Мерц–Вютрих)", "One-year CDR s.e. (Merz–Wüthrich)"),
                      fmt_thousands(float(c.cdr.total_se[0]))])
-    return _table([_h("Показатель", "Statistic"), _h("тыс.", "thousand")], rows)
+    table = _table([_h("Показатель", "Statistic"), _h("тыс.", "thousand")], rows)
+    if sh:
+        label = _h("Бутстрэп по понесённым убыткам; к его резерву IBNR прибавлены РЗНУ",
+                   "Bootstrap of incurred claims; the case reserves are added to its IBNR")
+        table += f'<p class="small">{label} ({fmt_thousands(sh)}).</p>'
+
+    return table
 
 
 def _cash_table(cf: CashFlows) -> str:
@@ -544,9 +580,9 @@ def _large_block(c: ClassReport, currency: str, salt: str) -> str:
     claims = _table([_h("Убыток", "Claim"), _h("Год", "AY"), _h("Оплачено", "Paid"), _h("Превышение", "Excess")],
                     [[escape(x.claim_id), escape(x.origin), fmt_thousands(x.amount), fmt_thousands(x.excess)]
                      for x in top], first_text=2) if top else ""
-    chart = chart_large_losses(ll, c.paid.origin, currency, salt)
-    return (f'<div class="grid2"><div>{chart}</div><div>{_table([_h("Показатель", "Item"), _h("тыс.", "thousand")], facts)}'
-            f"{claims}</div></div>")
+    chart = chart_large_losses(ll, c.origins, currency, salt)
+    table = _table([_h("Показатель", "Item"), _h("тыс.", "thousand")], facts)
+    return f'<div class="grid2"><div>{chart}</div><div>{table}{claims}</div></div>'
 
 
 def _warnings(items: Sequence[str]) -> str:
@@ -565,17 +601,19 @@ def _class_section(c: ClassReport, currency: str, idx: int) -> str:
     parts.append(_origin_table(c))
     parts.append(f'<div class="grid2 even"><div>{chart_reserve_by_origin(c, currency, salt + "a")}</div>'
                  f"<div><h4>{_h('Сравнение методов', 'Comparison of methods')}</h4>{_methods_table(c)}</div></div>")
-    parts.append(f"<h3>{_h('Треугольник оплаченных убытков', 'Cumulative paid claims triangle')} "
+    ru, en = c.measure_label
+    parts.append(f"<h3>{_h('Треугольник ' + ru, 'Cumulative ' + en + ' triangle')} "
                  f'<span class="unit">млн {currency} / {currency} mn; '
                  f"{_h('цвет — отклонение фактора от выбранного', 'colour — link ratio against the selected factor')}"
                  "</span></h3>")
     parts.append(triangle_heatmap(c))
-    parts.append(f"<h3>{_h('Факторы развития', 'Development factors')}</h3>")
+    parts.append(f"<h3>{_h('Факторы развития: ' + ru, 'Development factors: ' + en)}</h3>")
     parts.append(f"<div>{chart_factors(c.selected, salt + 'b')}</div>{_factor_table(c.selected)}")
     if c.bootstrap is not None:
         actual = float(c.hindsight.sum()) if c.hindsight is not None else None
         parts.append(f"<h3>{_h('Распределение резерва', 'Reserve distribution')}</h3>")
-        parts.append(f'<div class="grid2"><div>{chart_bootstrap(c.bootstrap, c.unpaid, actual, currency, salt + "c")}'
+        chart = chart_bootstrap(c.bootstrap, c.unpaid, actual, currency, salt + "c", c.bootstrap_shift)
+        parts.append(f'<div class="grid2"><div>{chart}'
                      f"</div><div>{_bootstrap_table(c)}</div></div>")
     if c.cash_flows is not None:
         parts.append(f"<h3>{_h('Паттерн выплат и денежные потоки', 'Payment pattern and cash flows')}</h3>")
@@ -596,7 +634,7 @@ def _total_quantile(classes: Sequence[ClassReport], level: float) -> float | Non
         s = c.bootstrap.components.get("total_ibnr_sims") if c.bootstrap is not None else None
         if s is None:
             return None
-        sims.append(np.asarray(s[0], dtype=np.float64))
+        sims.append(np.asarray(s[0], dtype=np.float64) + c.bootstrap_shift)
     if not sims or len({s.shape for s in sims}) != 1:
         return None
     return float(np.quantile(np.sum(sims, axis=0), level))
@@ -622,9 +660,9 @@ def _summary_section(rep: ReserveReport) -> str:
         if c.bootstrap is not None and c.bootstrap.total_quantiles is not None:
             levels = list(c.bootstrap.quantile_levels)
             if 0.995 in levels:
-                q = float(c.bootstrap.total_quantiles[0, levels.index(0.995)])
+                q = float(c.bootstrap.total_quantiles[0, levels.index(0.995)]) + c.bootstrap_shift
         cdr = float(c.cdr.total_se[0]) if c.cdr is not None and c.cdr.total_se is not None else None
-        paid = float(r.latest[0].sum())
+        paid = float(c.paid_latest.sum())
         actual = float(c.hindsight.sum()) if c.hindsight is not None else float("nan")
         totals += [paid, ca, u - ca, u, ul, actual]
         cells = [f'<a href="#{_slug(c.code)}">{escape(c.code)}</a>', fmt_thousands(paid), fmt_thousands(ca),
@@ -648,9 +686,9 @@ def _summary_section(rep: ReserveReport) -> str:
     card_html = "".join(f'<div class="card"><div class="k">{k}</div><div class="v">{fmt_millions(v)}</div>'
                         f'<div class="u">млн {cur} / {cur} mn</div></div>' for k, v in cards)
     note = ('<p class="small">* Сумма симуляций по классам в предположении их независимости. / Sum of the '
-            "classes' simulations, classes assumed independent. Резерв убытков = конечный убыток (цепная "
-            "лестница Мака по оплаченным убыткам) − оплачено; IBNR = резерв − РЗНУ. / Claims reserve = ultimate "
-            "(Mack chain ladder on paid claims) − paid; IBNR = reserve − case reserves.</p>")
+            "classes' simulations, classes assumed independent. Резерв убытков = конечный убыток (выбранный "
+            "метод) − оплачено; IBNR = резерв − РЗНУ. / Claims reserve = ultimate (selected method) − paid; "
+            "IBNR = reserve − case reserves.</p>")
     return (f'<section id="summary"><h2>{_h("Итоги по классам", "Summary by class")}</h2>'
             f'<div class="cards">{card_html}</div>'
             f'<p class="unit">тыс. {cur} / {cur} thousand</p><div class="scroll">'
@@ -697,8 +735,9 @@ def _ulae_section(rep: ReserveReport) -> str:
                  fmt_thousands(float(u.ibnr.sum())), fmt_thousands(float(u.reserve.sum()))])
     share = f"{100 * (1 - u.opening_share):g}{THIN}%"
     used = ", ".join(str(x) for x in u.parameters.get("periods", []))
-    return (f'<section id="ulae"><h2>{_h("Расходы на урегулирование убытков (РУУ)", "Claims-settlement expenses (ULAE)")}'
-            f'</h2><p class="small">{_h("Метод «оплаченные к оплаченным»", "Paid-to-paid method")} ({escape(u.method)}; '
+    title = _h("Расходы на урегулирование убытков (РУУ)", "Claims-settlement expenses (ULAE)")
+    return (f'<section id="ulae"><h2>{title}</h2><p class="small">'
+            f'{_h("Метод «оплаченные к оплаченным»", "Paid-to-paid method")} ({escape(u.method)}; '
             f"{_h('годы', 'years')} {escape(used)}): "
             f"РУУ = k × (IBNR + {share} × РЗНУ) / ULAE = ratio × (IBNR + {share} × case reserves) — "
             "Friedland (2010), ch. 17.</p>"

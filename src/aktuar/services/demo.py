@@ -13,10 +13,12 @@ The run is what an actuary does with a claims extract, end to end:
 5. write ``reserves.xlsx`` (results, triangles, comparison of methods, bootstrap, cash flows, large losses,
    ULAE), ``reserves.json`` (schema ``aktuar-reserve/1``) and ``summary.html``.
 
-The selected estimate is Mack's chain ladder on paid claims (the statutory practice in Kazakhstan: the
-reserve for unpaid claims from paid triangles, IBNR being the unpaid less the case reserves). The actuary's
-selections per class are in :data:`SELECTIONS`: a tail for the long-tailed employee-accident class (an
-exponential curve through the factors from age 36), none for the short-tailed classes.
+The selected estimate is Mack's chain ladder: on paid claims for the short-tailed classes (the reserve for
+unpaid claims from paid triangles, IBNR being the unpaid less the case reserves), on incurred claims for the
+employee-accident class, whose annuities run for decades beyond the ten years of the triangle and whose case
+reserves (the annuities' values) carry that information. The actuary's selections per class are in
+:data:`SELECTIONS`; the paid development of the employee-accident class (for its paid chain ladder, BF, Cape
+Cod and its payment pattern) takes an exponential tail through the factors from age 48.
 
 Since the data are synthetic, the payments after the valuation date are known: the page and the workbook
 compare every method with them ("hindsight"), which no real reserving exercise can do.
@@ -59,18 +61,27 @@ OUTPUT_FILES: dict[str, str] = {"workbook": "reserves.xlsx", "json": "reserves.j
 
 @dataclass(frozen=True)
 class Selection:
-    """The actuary's choices for one class."""
+    """The actuary's choices for one class: the triangle of the selected estimate (``basis``: paid or
+    incurred) and the tail of the paid development (used by every method on paid claims and by the payment
+    pattern), spread over ``tail_periods`` calendar years decaying by ``tail_decay``."""
 
-    tail: str = "none"
-    tail_fit_from: int | None = None
-    tail_periods: int = 3  # calendar periods over which the tail's payments are spread
+    basis: str = "paid"
+    paid_tail: str = "none"
+    paid_tail_fit_from: int | None = None
+    tail_periods: int = 3
     tail_decay: float = 0.5
+
+    def request(self, method: str, measure: str = "paid", **options: Any) -> ReserveRequest:
+        tail = self.paid_tail if measure == "paid" else "none"
+        fit_from = self.paid_tail_fit_from if measure == "paid" else None
+        return ReserveRequest(method=method, sigma="mack", tail=tail, tail_fit_from=fit_from, **options)
 
 
 SELECTIONS: dict[str, Selection] = {
     "OGPO VTS": Selection(),
     "Property": Selection(),
-    "OSNS": Selection(tail="exponential", tail_fit_from=36, tail_periods=15, tail_decay=0.85),
+    "OSNS": Selection(basis="incurred", paid_tail="exponential", paid_tail_fit_from=48, tail_periods=15,
+                      tail_decay=0.85),
     "DMS": Selection(),
 }
 ULAE_LATEST_YEARS = 3
@@ -85,12 +96,12 @@ class ClassRun:
     paid: Triangle
     incurred: Triangle
     exposure: FloatArray  # (O,)
-    chainladder: ReserveResult
-    mack: ReserveResult
+    chainladder: ReserveResult  # on paid claims
+    mack: ReserveResult  # the selected estimate, on the ``selection.basis`` triangle
     incurred_cl: ReserveResult
     bf: ReserveResult
     capecod: ReserveResult
-    bootstrap: ReserveResult
+    bootstrap: ReserveResult  # on the ``selection.basis`` triangle, like ``cdr``
     cdr: ReserveResult
     large_losses: LargeLossResult
     cash_flows: CashFlows
@@ -98,9 +109,19 @@ class ClassRun:
     hindsight: FloatArray  # (O,) payments after the valuation (synthetic data only)
 
     @property
+    def paid_latest(self) -> FloatArray:
+        return np.asarray(self.paid.latest()[0])
+
+    @property
     def unpaid(self) -> FloatArray:
-        """The selected reserve for unpaid claims by origin (Mack = chain ladder on paid)."""
-        return np.asarray(self.mack.ibnr[0])
+        """The selected reserve for unpaid claims by origin: the selected ultimate less the paid to date."""
+        return np.asarray(self.mack.ultimate[0] - self.paid_latest)
+
+    @property
+    def shift(self) -> FloatArray:
+        """What turns the selected basis's reserve (``ibnr``) into unpaid claims, by origin: the case reserves
+        on an incurred basis, else 0."""
+        return np.asarray(self.mack.latest[0] - self.paid_latest)
 
 
 @dataclass(frozen=True)
@@ -195,11 +216,6 @@ def _calendar_sums(tri: Triangle) -> FloatArray:
     return out[:, :o]
 
 
-def _request(selection: Selection, method: str, **options: Any) -> ReserveRequest:
-    return ReserveRequest(method=method, sigma="mack", tail=selection.tail, tail_fit_from=selection.tail_fit_from,
-                          **options)
-
-
 def _class_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([int(seed), 17, index]).generate_state(1)[0])
 
@@ -207,18 +223,25 @@ def _class_seed(seed: int, index: int) -> int:
 def _reserve_class(spec: ClassSpec, index: int, paid: Triangle, incurred: Triangle, exposure: FloatArray,
                    rows: _ClaimRows, hindsight: FloatArray, seed: int, sims: int) -> ClassRun:
     sel = SELECTIONS.get(spec.code, Selection())
+    if sel.basis not in ("paid", "incurred"):
+        raise InputError(f"the selected basis of class {spec.code} must be paid or incurred, not {sel.basis!r}")
     exp = exposure[None, :]
-    cl = estimate(paid, _request(sel, "chainladder"))
-    mack = estimate(paid, _request(sel, "mack"))
-    inc_cl = estimate(incurred, _request(sel, "chainladder"))
-    bf = estimate(paid, _request(sel, "bf", apriori=spec.plan_loss_ratio), exp)
-    cc = estimate(paid, _request(sel, "capecod"), exp)
-    boot = run_reserving(paid, _request(sel, "bootstrap", sims=sims, seed=_class_seed(seed, index)))[0]
-    cdr = estimate(paid, _request(sel, "cdr"))
+    base = incurred if sel.basis == "incurred" else paid
+    cl = estimate(paid, sel.request("chainladder"))
+    mack = estimate(base, sel.request("mack", sel.basis))
+    inc_cl = estimate(incurred, sel.request("chainladder", "incurred"))
+    bf = estimate(paid, sel.request("bf", apriori=spec.plan_loss_ratio), exp)
+    cc = estimate(paid, sel.request("capecod"), exp)
+    boot = run_reserving(base, sel.request("bootstrap", sel.basis, sims=sims, seed=_class_seed(seed, index)))[0]
+    cdr = estimate(base, sel.request("cdr", sel.basis))
     claims = _claim_data(rows, spec.code, paid)
-    large = LargeLossSmoothing(threshold=spec.large_loss_threshold,
-                               development=_request(sel, "chainladder").development()).fit(claims, paid)
-    flows = cash_flows(mack, tail_periods=sel.tail_periods, tail_decay=sel.tail_decay)
+    paid_dev = sel.request("chainladder").development()
+    large = LargeLossSmoothing(threshold=spec.large_loss_threshold, development=paid_dev).fit(claims, paid)
+    if sel.basis == "paid":
+        flows = cash_flows(mack, tail_periods=sel.tail_periods, tail_decay=sel.tail_decay)
+    else:
+        flows = cash_flows(mack, paid=paid, pattern=paid_dev.fit(paid), tail_periods=sel.tail_periods,
+                           tail_decay=sel.tail_decay)
     # outstanding case reserves: incurred less paid, to the tiyn (the difference of two sums leaves noise)
     case = np.round(np.asarray((incurred.latest() - paid.latest())[0]), 2)
     return ClassRun(spec, sel, paid, incurred, exposure, cl, mack, inc_cl, bf, cc, boot, cdr, large, flows, case,
@@ -246,21 +269,23 @@ def class_warnings(run: ClassRun) -> list[str]:
         out.append(f"large losses: {w}")
     for w in (run.cash_flows.warnings[0] if run.cash_flows.warnings else []):
         out.append(f"cash flows: {w}")
-    paid_unpaid = float(run.mack.ibnr.sum())
-    inc_unpaid = float(run.incurred_cl.ultimate.sum() - run.paid.latest().sum())
-    if paid_unpaid > 0 and abs(inc_unpaid / paid_unpaid - 1.0) > 0.2:
+    unpaid = float(run.unpaid.sum())
+    other = run.incurred_cl if run.selection.basis == "paid" else run.chainladder
+    other_name = "incurred" if run.selection.basis == "paid" else "paid"
+    other_unpaid = float(other.ultimate.sum() - run.paid_latest.sum())
+    if unpaid > 0 and abs(other_unpaid / unpaid - 1.0) > 0.2:
         out.append(
-            f"the chain ladder on incurred claims gives an unpaid of {inc_unpaid:,.0f}, "
-            f"{inc_unpaid / paid_unpaid - 1.0:+.0%} against the paid chain ladder: check the tail and the case "
-            "reserves")
+            f"the chain ladder on {other_name} claims gives an unpaid of {other_unpaid:,.0f}, "
+            f"{other_unpaid / unpaid - 1.0:+.0%} against the selected {run.selection.basis} chain ladder: check "
+            "the tail and the case reserves")
     mack_se = run.mack.total_se
-    if mack_se is not None and paid_unpaid > 0 and float(mack_se[0]) / paid_unpaid > 0.3:
-        out.append(f"Mack's coefficient of variation of the reserve is {float(mack_se[0]) / paid_unpaid:.0%}: the "
+    if mack_se is not None and unpaid > 0 and float(mack_se[0]) / unpaid > 0.3:
+        out.append(f"Mack's coefficient of variation of the reserve is {float(mack_se[0]) / unpaid:.0%}: the "
                    "reserve is very uncertain")
-    boot_mean = float(run.bootstrap.ibnr.sum())
-    if paid_unpaid > 0 and abs(boot_mean / paid_unpaid - 1.0) > 0.05:
-        out.append(f"the bootstrap mean differs from the chain ladder by {boot_mean / paid_unpaid - 1.0:+.1%}")
-    neg = [run.paid.origin[o] for o in np.flatnonzero(run.mack.ibnr[0] < -0.5)]
+    boot_mean = float(run.bootstrap.ibnr.sum() + run.shift.sum())
+    if unpaid > 0 and abs(boot_mean / unpaid - 1.0) > 0.05:
+        out.append(f"the bootstrap mean differs from the chain ladder by {boot_mean / unpaid - 1.0:+.1%}")
+    neg = [run.paid.origin[o] for o in np.flatnonzero(run.unpaid < -0.5)]
     if neg:
         out.append(f"negative reserve for accident year(s) {', '.join(neg)}")
     return out
@@ -334,12 +359,19 @@ def run_demo(
     step()
     source = {key: {"file": str(p.name), "sha256": file_sha256(p)} for key, p in files.items()}
     options = {
-        "method": "mack", "measure": "paid", "average": "volume", "sigma": "mack",
-        "tail_by_class": {r.spec.code: ({"tail": r.selection.tail, "fit_from": r.selection.tail_fit_from}
-                                        if r.selection.tail != "none" else "none") for r in runs},
+        "method": "mack", "average": "volume", "sigma": "mack",
+        "basis_by_class": {r.spec.code: r.selection.basis for r in runs},
+        "paid_tail_by_class": {
+            r.spec.code: ({"tail": r.selection.paid_tail, "fit_from": r.selection.paid_tail_fit_from}
+                          if r.selection.paid_tail != "none" else "none") for r in runs},
         "seed": seed, "scale": scale, "bootstrap_sims": sims,
     }
     document = to_document([r.mack for r in runs], method="mack", options=options, source=source)
+    measures = [r.mack.triangle.measure for r in runs]
+    for seg, measure in zip(document["segments"], measures, strict=True):
+        seg["measure"] = measure
+    if len(set(measures)) > 1:
+        document["measure"] = "by segment"
     xlsx_path = folder / OUTPUT_FILES["workbook"]
     json_path = folder / OUTPUT_FILES["json"]
     _write_workbook(xlsx_path, document, runs, ulae, summary)
@@ -379,15 +411,16 @@ def _ulae(runs: list[ClassRun], path: Path) -> ULAEResult:
 
 
 def _summary_row(r: ClassRun, ulae_reserve: float) -> dict[str, Any]:
-    unpaid = float(r.mack.ibnr.sum())
+    unpaid = float(r.unpaid.sum())
     case = float(r.case_reserves.sum())
     return {
         "class": r.spec.code,
-        "latest": float(r.mack.latest.sum()),
+        "basis": r.selection.basis,
+        "latest": float(r.paid_latest.sum()),
         "ultimate": float(r.mack.ultimate.sum()),
         "ibnr": unpaid,
         "se": float(r.mack.total_se[0]) if r.mack.total_se is not None else float("nan"),
-        "q995": _quantile(r.bootstrap, 0.995),
+        "q995": _quantile(r.bootstrap, 0.995) + float(r.shift.sum()),
         "case_reserves": case,
         "pure_ibnr": unpaid - case,
         "cdr_se": float(r.cdr.total_se[0]) if r.cdr.total_se is not None else float("nan"),
@@ -402,20 +435,20 @@ METHOD_LABELS: tuple[tuple[str, str, str], ...] = (
     ("cl_incurred", "Цепная лестница (понесённые)", "Chain ladder (incurred)"),
     ("bf", "Борнхюттер–Фергюсон", "Bornhuetter–Ferguson"),
     ("capecod", "Кейп-Код", "Cape Cod"),
-    ("bootstrap", "Бутстрэп ODP (среднее)", "ODP bootstrap (mean)"),
+    ("bootstrap", "Бутстрэп ODP (среднее, выбранная база)", "ODP bootstrap (mean, selected basis)"),
     ("large", "ЦЛ со сглаживанием крупных убытков", "CL with large losses smoothed"),
 )
 
 
 def method_unpaid(r: ClassRun) -> dict[str, FloatArray]:
     """Unpaid claims (ultimate − paid to date) by origin for every method of the class."""
-    paid_latest = r.paid.latest()[0]
+    paid_latest = r.paid_latest
     return {
         "cl_paid": np.asarray(r.chainladder.ibnr[0]),
         "cl_incurred": np.asarray(r.incurred_cl.ultimate[0] - paid_latest),
         "bf": np.asarray(r.bf.ibnr[0]),
         "capecod": np.asarray(r.capecod.ibnr[0]),
-        "bootstrap": np.asarray(r.bootstrap.ibnr[0]),
+        "bootstrap": np.asarray(r.bootstrap.ibnr[0] + r.shift),
         "large": np.asarray(r.large_losses.reserve[0]),
     }
 
@@ -430,7 +463,7 @@ def _write_workbook(path: Path, document: dict[str, Any], runs: list[ClassRun], 
     rows: list[list[Any]] = []
     for r in runs:
         m = method_unpaid(r)
-        latest = r.paid.latest()[0]
+        latest = r.paid_latest
         mack_se = r.mack.se[0] if r.mack.se is not None else np.full(len(r.paid.origin), np.nan)
         for o, label in enumerate(r.paid.origin):
             rows.append([r.spec.code, label, latest[o], r.case_reserves[o], *[m[k][o] for k, _, _ in METHOD_LABELS],
@@ -444,20 +477,22 @@ def _write_workbook(path: Path, document: dict[str, Any], runs: list[ClassRun], 
                                 "the valuation date)."])
 
     levels = runs[0].bootstrap.quantile_levels
-    b_head = ["class", "chain ladder", "bootstrap mean", "bootstrap s.d.", *[f"q{q:g}" for q in levels],
+    b_head = ["class", "basis", "selected (Mack)", "bootstrap mean", "bootstrap s.d.", *[f"q{q:g}" for q in levels],
               "Mack s.e.", "one-year CDR s.e. (Merz–Wüthrich)"]
     b_rows = []
     for r in runs:
         b = r.bootstrap
-        b_rows.append([r.spec.code, r.chainladder.ibnr.sum(), b.ibnr.sum(),
+        sh = float(r.shift.sum())
+        b_rows.append([r.spec.code, r.selection.basis, r.unpaid.sum(), b.ibnr.sum() + sh,
                        float(b.total_se[0]) if b.total_se is not None else None,
-                       *([float(x) for x in b.total_quantiles[0]] if b.total_quantiles is not None else []),
+                       *([float(x) + sh for x in b.total_quantiles[0]] if b.total_quantiles is not None else []),
                        float(r.mack.total_se[0]) if r.mack.total_se is not None else None,
                        float(r.cdr.total_se[0]) if r.cdr.total_se is not None else None])
-    boot = SheetTable("Bootstrap", "Distribution of the reserve: ODP bootstrap, Mack and one-year (CDR) uncertainty",
-                      b_head, b_rows, ["text"] + ["money"] * (len(b_head) - 1),
+    boot = SheetTable("Bootstrap", "Distribution of the reserve for unpaid claims: ODP bootstrap, Mack and one-year "
+                      "(CDR) uncertainty, KZT", b_head, b_rows, ["text", "text"] + ["money"] * (len(b_head) - 2),
                       notes=[f"{runs[0].bootstrap.parameters.get('n_sims', '')} simulations per class; process "
-                             "error gamma; residuals adjusted by the degrees of freedom (England & Verrall 2002)."])
+                             "error gamma; residuals adjusted by the degrees of freedom (England & Verrall 2002).",
+                             "On an incurred basis the bootstrap's IBNR plus the case reserves is the unpaid."])
 
     n_p = max(r.cash_flows.total.shape[1] for r in runs)
     labels = max((r.cash_flows.labels for r in runs), key=len)
@@ -495,12 +530,13 @@ def _write_workbook(path: Path, document: dict[str, Any], runs: list[ClassRun], 
         ["class", *[f"ratio {p}" for p in ulae.period_labels], "selected ratio", "case reserves", "IBNR",
          "ULAE reserve"], u_rows, ["text"] + ["pct"] * (len(ulae.period_labels) + 1) + ["money"] * 3)
 
-    s_rows = [[row["class"], row["latest"], row["case_reserves"], row["pure_ibnr"], row["ibnr"], row["ulae_reserve"],
-               row["se"], row["q995"], row["cdr_se"], row["actual_unpaid"]] for row in summary]
-    overview = SheetTable("Overview", "Demo insurer: selected reserves by class (Mack chain ladder on paid claims), KZT",
-                          ["class", "paid to date", "case reserves", "IBNR", "unpaid claims", "ULAE reserve",
-                           "Mack s.e.", "bootstrap 99.5 %", "one-year CDR s.e.", "actual unpaid (hindsight)"],
-                          s_rows, ["text"] + ["money"] * 9)
+    keys = ("class", "basis", "latest", "case_reserves", "pure_ibnr", "ibnr", "ulae_reserve", "se", "q995", "cdr_se",
+            "actual_unpaid")
+    s_rows = [[row[k] for k in keys] for row in summary]
+    overview = SheetTable("Overview", "Demo insurer: selected reserves by class (Mack chain ladder on the basis "
+                          "shown), KZT", ["class", "basis", "paid to date", "case reserves", "IBNR", "unpaid claims",
+                                  "ULAE reserve", "Mack s.e.", "bootstrap 99.5 %", "one-year CDR s.e.",
+                                  "actual unpaid (hindsight)"], s_rows, ["text", "text"] + ["money"] * 9)
 
     def write(fh: BinaryIO) -> None:
         reserve_workbook_with_tables(fh, document, [r.mack for r in runs],
@@ -524,16 +560,21 @@ def _html_report(insurer: DemoInsurer, runs: list[ClassRun], ulae: ULAEResult, w
             if key == "bootstrap" and r.bootstrap.total_se is not None:
                 se = float(r.bootstrap.total_se[0])
             estimates.append(MethodEstimate(key, ru, en, m[key], se))
+        basis_ru = "понесённым" if r.selection.basis == "incurred" else "оплаченным"
         notes = [
+            f"Выбранный метод: цепная лестница Мака по {basis_ru} убыткам / selected: Mack chain ladder on "
+            f"{r.selection.basis} claims",
             f"Порог крупного убытка / large-loss threshold: {fmt_number(r.spec.large_loss_threshold)} {CURRENCY}",
             f"Плановый коэффициент убыточности (BF) / plan loss ratio (BF): {fmt_pct(r.spec.plan_loss_ratio, 0)}",
         ]
-        if r.selection.tail != "none":
-            notes.append(f"Хвост / tail: {r.selection.tail} (от возраста / fitted from age {r.selection.tail_fit_from}),"
-                         f" {fmt_number(float(r.mack.development.tail.factor[0]), 4)}")
+        if r.selection.paid_tail != "none":
+            tail = float(r.chainladder.development.tail.factor[0])
+            notes.append(f"Хвост оплаченных / paid tail: {r.selection.paid_tail} (от возраста / fitted from age "
+                         f"{r.selection.paid_tail_fit_from}), {fmt_number(tail, 4)}")
         sections.append(ClassReport(
-            code=r.spec.code, name_ru=r.spec.name_ru, name_en=r.spec.name_en, paid=r.paid, selected=r.mack,
-            methods=estimates, case_reserves=r.case_reserves, exposure=r.exposure, bootstrap=r.bootstrap, cdr=r.cdr,
+            code=r.spec.code, name_ru=r.spec.name_ru, name_en=r.spec.name_en, selected=r.mack,
+            paid_latest=r.paid_latest, methods=estimates, case_reserves=r.case_reserves, exposure=r.exposure,
+            bootstrap=r.bootstrap, bootstrap_shift=float(r.shift.sum()), cdr=r.cdr,
             cash_flows=r.cash_flows, large_losses=r.large_losses, ulae_reserve=float(ulae.reserve[i]),
             hindsight=r.hindsight, warnings=warnings[i], notes=notes,
         ))
@@ -547,7 +588,7 @@ def _html_report(insurer: DemoInsurer, runs: list[ClassRun], ulae: ULAEResult, w
         "Убытков, транзакций / claims, transactions": f"{fmt_number(n_claims)} / "
                                                       f"{fmt_number(insurer.transactions.height)}",
         "Симуляций бутстрэпа / bootstrap simulations": str(sims),
-        "Выбранный метод / selected method": "Mack (chain ladder on paid claims)",
+        "Выбранный метод / selected method": "; ".join(f"{r.spec.code}: Mack ({r.selection.basis})" for r in runs),
     }
     return ReserveReport(
         title_ru="Резервы убытков", title_en="Claims reserves",

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from aktuar.core.reserving import ReserveResult
+from aktuar.errors import InputError
 from aktuar.reports.reserve_output import FORMATS, to_document, write_output
 from aktuar.services.inputs import TriangleSpec, file_sha256, load_exposure, load_triangle
 from aktuar.services.reserving import Progress, ReserveRequest, run_reserving
-from aktuar.errors import InputError
 
 
 @dataclass(frozen=True)

@@ -136,7 +136,17 @@ class BootstrapODP:
     by the degrees of freedom (``df_adjustment``), or not at all; ``process`` error ``'gamma'``, ``'odp'``
     or ``'none'``; reserve ``quantiles`` by origin and in total; ``development`` the chain-ladder settings
     (volume-weighted average; exclusions, selections and tail held fixed). ``keep_sims`` keeps the simulated
-    total reserves (S, n_sims) in ``components['total_ibnr_sims']`` for histograms.
+    total reserves (S, n_sims) in ``components['total_ibnr_sims']`` for histograms (8 bytes per segment and
+    simulation: turn it off for very large runs).
+
+    The result: ``latest`` is the observed latest diagonal; ``ibnr`` the mean simulated reserve by origin and
+    ``ultimate = latest + ibnr``; ``se`` and ``total_se`` the standard deviations of the simulated reserves
+    (the prediction error: estimation and process error); ``quantiles`` (S, O, Q) and ``total_quantiles``
+    (S, Q) at ``quantile_levels``. ``components``: ``ibnr_chainladder`` (the deterministic reserve),
+    ``phi`` (S,), ``expected_incremental``, ``residuals`` (unscaled Pearson) and ``residuals_adjusted`` (the
+    resampling pool) as (S, O, D) with NaN where there is none, ``n_cells`` and ``n_parameters`` (S,),
+    ``se_estimation`` (S, O) and ``total_se_estimation`` (S,) (the standard deviations before process
+    error), ``total_ibnr_sims`` (S, n_sims).
     """
 
     n_sims: int = 1000
@@ -191,8 +201,8 @@ class BootstrapODP:
                          self.quantiles, det.ibnr, self.keep_sims)
         for i in np.flatnonzero(sims.nonfinite > 0):
             warns[i].append(
-                f"{int(sims.nonfinite[i])} of {self.n_sims} simulations gave a non-finite reserve (a pseudo "
-                "triangle with a zero column sum): they are left out of the statistics"
+                f"{int(sims.nonfinite[i])} of {self.n_sims} simulations gave a non-finite reserve (overflowing "
+                "development factors of a pseudo triangle): they are left out of the statistics"
             )
 
         latest = tri.latest()
@@ -320,9 +330,9 @@ def _fit_model(tri: Triangle, fit: DevelopmentFit, hat: bool, df: bool, warns: l
             )
         elif dof[seg_i] <= 0:
             warns[seg_i].append(
-                f"{n_cells[seg_i]} cell(s) with a non-zero expected amount for the {n_params[seg_i]} parameter(s) of the ODP "
-                "model: no degrees of freedom to estimate the scale φ, so there is no variability; every simulation "
-                "equals the chain ladder"
+                f"{n_cells[seg_i]} cell(s) with a non-zero expected amount for the {n_params[seg_i]} parameter(s) of "
+                "the ODP model: no degrees of freedom to estimate the scale φ, so there is no variability; every "
+                "simulation equals the chain ladder"
             )
         elif phi[seg_i] == 0:
             warns[seg_i].append(
@@ -357,8 +367,10 @@ def _fit_model(tri: Triangle, fit: DevelopmentFit, hat: bool, df: bool, warns: l
     scale = np.where(noisy[:, None], scale, 0.0)
     used = fit.used.astype(np.float64)  # (S, O, D-1)
     kk = np.arange(d - 1)
-    used_cell = np.take_along_axis(used, ci[:, :, None] * np.ones((1, 1, d - 1), dtype=np.int64), axis=1) \
-        if d > 1 else np.zeros((s, k, 0))
+    if d > 1:
+        used_cell = np.take_along_axis(used, np.repeat(ci[:, :, None], d - 1, axis=2), axis=1)
+    else:
+        used_cell = np.zeros((s, k, 0))
     den = used_cell * (cl[:, :, None] <= kk[None, None, :])
     num = used_cell * (cl[:, :, None] <= kk[None, None, :] + 1)
     lat = (ci[:, :, None] == np.arange(o)[None, None, :]).astype(np.float64)
@@ -389,7 +401,11 @@ def _hat_diagonal(w: FloatArray, modelled: BoolArray) -> FloatArray:
     a[:, o + cd - 1, o + cd - 1] = w[:, :, 1:].sum(axis=1)
     a[:, :o, o:] = w[:, :, 1:]
     a[:, o:, :o] = np.swapaxes(w[:, :, 1:], 1, 2)
-    inv = np.linalg.pinv(a, hermitian=True)
+    # equilibrate (unit diagonal) before the pseudo-inverse: weights of very different sizes (early and late
+    # development periods) would otherwise make small but genuine eigenvalues fall below its cut-off
+    diag = np.einsum("spp->sp", a)
+    eq = np.where(diag > 0, 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0)), 0.0)
+    inv = np.linalg.pinv(a * eq[:, :, None] * eq[:, None, :], hermitian=True) * eq[:, :, None] * eq[:, None, :]
     rows = inv[:, ro, ro][:, :, None]  # (S, O, 1)
     q = np.zeros((s, o, d))
     q += rows

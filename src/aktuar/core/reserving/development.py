@@ -24,7 +24,7 @@ Every choice is recorded in :attr:`DevelopmentFit.selections` so that the actuar
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -227,7 +227,7 @@ def _latest_diagonals(tri: Triangle, n: int) -> BoolArray:
 
 
 def _drop_extremes(
-    link: FloatArray, used: BoolArray, high: int, low: int, warnings: list[list[str]], ages: Sequence[int]
+    link: FloatArray, used: BoolArray, high: int, low: int, warnings: list[list[str]], ages: npt.NDArray[np.int64]
 ) -> BoolArray:
     out = used.copy()
     s, _, d1 = link.shape
@@ -275,7 +275,7 @@ def _extrapolate_sigma(
     if not missing.any():
         return out
     estimated = np.isfinite(sigma) & (n_used >= 2)
-    has_est = estimated.any(axis=1)
+    has_est: BoolArray = np.asarray(estimated.any(axis=1))
     last_est = np.where(has_est, d1 - 1 - np.argmax(estimated[:, ::-1], axis=1), -1)
     last_val = np.take_along_axis(out, np.maximum(last_est, 0)[:, None], axis=1)[:, 0]
     after_zero = missing & has_est[:, None] & (last_val == 0.0)[:, None] & (k[None, :] > last_est[:, None])

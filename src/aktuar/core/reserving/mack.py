@@ -111,7 +111,7 @@ class Mack:
         err = mack_errors(fit, tri)
         se = err.se
         warns = merge_warnings(cl.warnings)
-        negative = (np.nan_to_num(tri.cum().values) < 0).any(axis=(1, 2))
+        negative = np.asarray((np.nan_to_num(tri.cum().values) < 0).any(axis=(1, 2)))
         for i in range(tri.n_segments):
             if negative[i]:
                 warns[i].append("negative cumulative amounts: Mack's variance σ²·C needs positive amounts, |C| is used")

@@ -168,7 +168,7 @@ class Triangle:
 
     @property
     def n_segments(self) -> int:
-        return self.values.shape[0]
+        return int(self.values.shape[0])
 
     def segment_label(self, s: int) -> str:
         key = self.segments[s]
@@ -351,31 +351,6 @@ def _forward_fill(v: FloatArray) -> FloatArray:
     return np.where(started, filled, np.nan)
 
 
-def triangle_from_codes(
-    segment_code: IntArray,
-    origin_code: IntArray,
-    development_code: IntArray,
-    amount: FloatArray,
-    *,
-    n_segments: int,
-    n_origins: int,
-    n_development: int,
-    unobserved: BoolArray | None = None,
-) -> FloatArray:
-    """Incremental ``(S, O, D)`` sums of ``amount`` by integer codes, in one pass (``numpy.bincount``).
-
-    ``unobserved`` (shape ``(O, D)``) marks the cells beyond the valuation date, which become NaN.
-    """
-    size = n_segments * n_origins * n_development
-    if size > 2**62:
-        raise InputError("the triangle grid is too large: use a coarser grain or fewer segments")
-    lin = (segment_code * n_origins + origin_code) * n_development + development_code
-    out = np.bincount(lin, weights=amount, minlength=size).reshape(n_segments, n_origins, n_development)
-    if unobserved is not None:
-        out[:, unobserved] = np.nan
-    return out
-
-
 def from_array(
     values: npt.ArrayLike,
     origin: Sequence[object] | None = None,
@@ -414,7 +389,6 @@ __all__ = [
     "month_start",
     "parse_grain",
     "period_label",
-    "triangle_from_codes",
 ]
 
 
