@@ -163,7 +163,7 @@ def demo(
     except InputError as exc:
         _fail(exc)
         return
-    table = Table(title="Demo insurer — reserves by class, KZT mn (Mack chain ladder on paid claims)")
+    table = Table(title="Demo insurer — reserves by class, KZT mn (Mack chain ladder; paid claims, OSNS incurred)")
     columns = (("class", "class"), ("paid", "latest"), ("case", "case_reserves"), ("IBNR", "pure_ibnr"),
                ("unpaid", "ibnr"), ("Mack s.e.", "se"), ("q99.5 %", "q995"), ("ULAE", "ulae_reserve"))
     for title, _ in columns:

@@ -491,7 +491,7 @@ def generate_insurer(
     """The demo insurer's data for accident years ``valuation.year − n_years + 1 … valuation.year``.
 
     ``scale`` multiplies the expected claim counts (and so the premiums) of every class except the property
-    catastrophes: 1.0 gives about 60 000 claims and 110 000 transactions; 0.1 a quick test set.
+    catastrophes: 1.0 gives about 50 000 claims and 100 000 transactions; 0.1 a quick test set.
     """
     if not isinstance(valuation, date):
         raise InputError(f"the valuation date must be a date, not {valuation!r}")

@@ -67,9 +67,9 @@ class ClassReport:
     """What the page shows for one class (segment).
 
     ``selected`` is the selected estimate (one segment) on the triangle the page shows, paid or incurred
-    claims; the reserve shown is the unpaid ``selected.ultimate − paid_latest``. ``bootstrap`` and ``cdr``
-    ran on the same triangle; ``bootstrap_shift`` is added to the bootstrap's reserves to express them as unpaid
-    claims (the case reserves when the triangle is incurred, else 0).
+    claims; the reserve shown is the unpaid ``selected.ultimate − paid_latest``. ``bootstrap`` is a bootstrap of
+    the unpaid claims (on paid claims); its simulations and quantiles are multiplied by ``bootstrap_scale`` to
+    give the distribution of the selected reserve (1 when the bootstrap is of the selected estimate itself).
     """
 
     code: str
@@ -81,7 +81,7 @@ class ClassReport:
     case_reserves: FloatArray | None = None  # (O,)
     exposure: FloatArray | None = None  # (O,) earned premium
     bootstrap: ReserveResult | None = None
-    bootstrap_shift: float = 0.0
+    bootstrap_scale: float = 1.0
     cdr: ReserveResult | None = None
     cash_flows: CashFlows | None = None
     large_losses: LargeLossResult | None = None
@@ -216,6 +216,11 @@ def _svg(fig: Any, label: str, salt: str) -> str:
     text = text[text.index("<svg"):]
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, count=1, flags=re.S)
     text = re.sub(r'(<svg[^>]*?) width="[^"]*" height="[^"]*"', r"\1", text, count=1)
+    # every id of the chart (matplotlib's figure_1, axes_1, clip paths, markers) and every reference to one get
+    # the chart's prefix, so that the charts of a page never share an id
+    text = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{salt}-{m.group(1)}"', text)
+    text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{salt}-{m.group(1)})", text)
+    text = re.sub(r'(xlink:href|href)="#([^"]+)"', lambda m: f'{m.group(1)}="#{salt}-{m.group(2)}"', text)
     text = text.replace("<svg", f'<svg class="chart" role="img" aria-label="{escape(label)}"', 1)
     return text
 
@@ -292,7 +297,8 @@ def chart_factors(res: ReserveResult, salt: str) -> str:
 def chart_reserve_by_origin(c: ClassReport, currency: str, salt: str) -> str:
     """Unpaid claims by origin for every method (bars) and the actual future payments (diamonds)."""
     origins = list(c.origins)
-    methods = [m for m in c.methods if m.key != "large"] or list(c.methods)
+    methods = [m for m in c.methods if m.key != "large"] or list(c.methods) or [
+        MethodEstimate("selected", "выбранный", "selected", c.unpaid_by_origin)]
     k = max(len(methods), 1)
     width = 0.8 / k
     with _figure(7.2, 3.4) as (fig, (ax,)):
@@ -312,12 +318,12 @@ def chart_reserve_by_origin(c: ClassReport, currency: str, salt: str) -> str:
 
 
 def chart_bootstrap(boot: ReserveResult, cl_total: float, actual: float | None, currency: str, salt: str,
-                    shift: float = 0.0) -> str:
-    """Histogram of the simulated total reserve (plus ``shift``) with the quantile lines."""
+                    scale: float = 1.0) -> str:
+    """Histogram of the simulated total reserve (times ``scale``) with the quantile lines."""
     sims = boot.components.get("total_ibnr_sims")
     with _figure(7.2, 3.2, margins=(0.8, 1.75, 0.55, 0.35)) as (fig, (ax,)):
         if sims is not None:
-            v = np.asarray(sims[0], dtype=np.float64) + shift
+            v = np.asarray(sims[0], dtype=np.float64) * scale
             v = v[np.isfinite(v)]
             ax.hist(v, bins=50, color="#a8c5da", edgecolor="white", linewidth=0.4)
         ymax = ax.get_ylim()[1]
@@ -325,7 +331,7 @@ def chart_bootstrap(boot: ReserveResult, cl_total: float, actual: float | None, 
         if boot.total_quantiles is not None:
             for j, q in enumerate(boot.quantile_levels):
                 color, ls = styles.get(round(q, 4), (GREY, ":"))
-                val = float(boot.total_quantiles[0, j]) + shift
+                val = float(boot.total_quantiles[0, j]) * scale
                 ax.axvline(val, color=color, ls=ls, lw=1.6,
                            label=f"{fmt_number(100 * q, 1 if q * 100 % 1 else 0)}{THIN}%: {fmt_millions(val)}")
         ax.axvline(cl_total, color=NAVY, lw=1.6, label=f"ЦЛ / CL: {fmt_millions(cl_total)}")
@@ -369,7 +375,7 @@ def chart_cash_flows(cf: CashFlows, currency: str, salt: str) -> str:
         a2.set_xticks(xs[::step2], labels[::step2])
         _mn_axis(a2)
         a2.set_ylabel(f"млн {currency} / {currency} mn")
-        a2.set_title("Ожидаемые выплаты по годам\nExpected payments by year", loc="left")
+        a2.set_title("Выплаты по годам\nExpected payments by year", loc="left")
         return _svg(fig, "Payment pattern and expected cash flows", salt)
 
 
@@ -522,25 +528,26 @@ def _methods_table(c: ClassReport) -> str:
 def _bootstrap_table(c: ClassReport) -> str:
     b = c.bootstrap
     assert b is not None
-    sh = c.bootstrap_shift
-    rows = [[_h("Среднее", "Mean"), fmt_thousands(float(b.ibnr[0].sum()) + sh)],
+    k = c.bootstrap_scale
+    rows = [[_h("Среднее", "Mean"), fmt_thousands(float(b.ibnr[0].sum()) * k)],
             [_h("Ст. отклонение", "Standard deviation"),
-             fmt_thousands(float(b.total_se[0]) if b.total_se is not None else None)]]
+             fmt_thousands(float(b.total_se[0]) * k if b.total_se is not None else None)]]
     if b.total_quantiles is not None:
         for j, q in enumerate(b.quantile_levels):
             pct = fmt_number(100 * q, 0 if float(100 * q).is_integer() else 1)
             rows.append([_h(f"Квантиль {pct}{THIN}%", f"Quantile {100 * q:g} %"),
-                         fmt_thousands(float(b.total_quantiles[0, j]) + sh)])
+                         fmt_thousands(float(b.total_quantiles[0, j]) * k)])
     if c.selected.total_se is not None:
         rows.append([_h("Ст. ошибка Мака", "Mack s.e."), fmt_thousands(float(c.selected.total_se[0]))])
     if c.cdr is not None and c.cdr.total_se is not None:
         rows.append([_h("Одногодичная ошибка (Мерц–Вютрих)", "One-year CDR s.e. (Merz–Wüthrich)"),
                      fmt_thousands(float(c.cdr.total_se[0]))])
     table = _table([_h("Показатель", "Statistic"), _h("тыс.", "thousand")], rows)
-    if sh:
-        label = _h("Бутстрэп по понесённым убыткам; к его резерву IBNR прибавлены РЗНУ",
-                   "Bootstrap of incurred claims; the case reserves are added to its IBNR")
-        table += f'<p class="small">{label} ({fmt_thousands(sh)}).</p>'
+    if abs(k - 1.0) > 1e-12:
+        label = _h("Бутстрэп по оплаченным убыткам, масштабирован к выбранному резерву",
+                   "Bootstrap of paid claims, scaled to the selected reserve")
+        table += f'<p class="small">{label}: × {fmt_number(k, 4)} ({_h("среднее без масштаба", "unscaled mean")} ' \
+                 f"{fmt_thousands(float(b.ibnr[0].sum()))}).</p>"
 
     return table
 
@@ -612,7 +619,7 @@ def _class_section(c: ClassReport, currency: str, idx: int) -> str:
     if c.bootstrap is not None:
         actual = float(c.hindsight.sum()) if c.hindsight is not None else None
         parts.append(f"<h3>{_h('Распределение резерва', 'Reserve distribution')}</h3>")
-        chart = chart_bootstrap(c.bootstrap, c.unpaid, actual, currency, salt + "c", c.bootstrap_shift)
+        chart = chart_bootstrap(c.bootstrap, c.unpaid, actual, currency, salt + "c", c.bootstrap_scale)
         parts.append(f'<div class="grid2"><div>{chart}'
                      f"</div><div>{_bootstrap_table(c)}</div></div>")
     if c.cash_flows is not None:
@@ -634,7 +641,7 @@ def _total_quantile(classes: Sequence[ClassReport], level: float) -> float | Non
         s = c.bootstrap.components.get("total_ibnr_sims") if c.bootstrap is not None else None
         if s is None:
             return None
-        sims.append(np.asarray(s[0], dtype=np.float64) + c.bootstrap_shift)
+        sims.append(np.asarray(s[0], dtype=np.float64) * c.bootstrap_scale)
     if not sims or len({s.shape for s in sims}) != 1:
         return None
     return float(np.quantile(np.sum(sims, axis=0), level))
@@ -660,7 +667,7 @@ def _summary_section(rep: ReserveReport) -> str:
         if c.bootstrap is not None and c.bootstrap.total_quantiles is not None:
             levels = list(c.bootstrap.quantile_levels)
             if 0.995 in levels:
-                q = float(c.bootstrap.total_quantiles[0, levels.index(0.995)]) + c.bootstrap_shift
+                q = float(c.bootstrap.total_quantiles[0, levels.index(0.995)]) * c.bootstrap_scale
         cdr = float(c.cdr.total_se[0]) if c.cdr is not None and c.cdr.total_se is not None else None
         paid = float(c.paid_latest.sum())
         actual = float(c.hindsight.sum()) if c.hindsight is not None else float("nan")

@@ -123,6 +123,9 @@ def _atomic_write(path: Path, write: Any, binary: bool = False) -> None:
     if not path.parent.exists():
         raise InputError(f"the output folder {path.parent} does not exist: create it or choose another --out")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes the file private; outputs get the usual permissions
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
             write(fh)

@@ -18,7 +18,13 @@ unpaid claims from paid triangles, IBNR being the unpaid less the case reserves)
 employee-accident class, whose annuities run for decades beyond the ten years of the triangle and whose case
 reserves (the annuities' values) carry that information. The actuary's selections per class are in
 :data:`SELECTIONS`; the paid development of the employee-accident class (for its paid chain ladder, BF, Cape
-Cod and its payment pattern) takes an exponential tail through the factors from age 48.
+Cod, bootstrap and payment pattern) takes an exponential tail through the factors from age 48.
+
+The ODP bootstrap is a model of paid increments (England & Verrall 2002), so it runs on the paid triangle of
+every class. Where the selected estimate is on incurred claims, its simulated reserves are scaled by the ratio
+of the selected reserve to the bootstrap mean (the distribution's shape and coefficient of variation are
+kept, its mean becomes the selected reserve) to give the quantiles of the selected reserve; the unscaled mean
+is shown among the methods.
 
 Since the data are synthetic, the payments after the valuation date are known: the page and the workbook
 compare every method with them ("hindsight"), which no real reserving exercise can do.
@@ -101,8 +107,8 @@ class ClassRun:
     incurred_cl: ReserveResult
     bf: ReserveResult
     capecod: ReserveResult
-    bootstrap: ReserveResult  # on the ``selection.basis`` triangle, like ``cdr``
-    cdr: ReserveResult
+    bootstrap: ReserveResult  # on paid claims
+    cdr: ReserveResult  # on the ``selection.basis`` triangle
     large_losses: LargeLossResult
     cash_flows: CashFlows
     case_reserves: FloatArray  # (O,)
@@ -118,10 +124,13 @@ class ClassRun:
         return np.asarray(self.mack.ultimate[0] - self.paid_latest)
 
     @property
-    def shift(self) -> FloatArray:
-        """What turns the selected basis's reserve (``ibnr``) into unpaid claims, by origin: the case reserves
-        on an incurred basis, else 0."""
-        return np.asarray(self.mack.latest[0] - self.paid_latest)
+    def bootstrap_scale(self) -> float:
+        """Factor that takes the bootstrap's simulated reserves to the selected reserve: 1 on a paid basis, the
+        selected reserve over the bootstrap mean on an incurred basis."""
+        mean = float(self.bootstrap.ibnr.sum())
+        if self.selection.basis == "paid" or mean <= 0:
+            return 1.0
+        return float(self.unpaid.sum()) / mean
 
 
 @dataclass(frozen=True)
@@ -205,17 +214,6 @@ def _claim_data(rows: _ClaimRows, code: str, tri: Triangle) -> ClaimData:
                                        rows.paid[keep], n_development=tri.shape[2])
 
 
-def _calendar_sums(tri: Triangle) -> FloatArray:
-    """Incremental amounts of each segment summed by calendar period (origin index + development index)."""
-    inc = np.nan_to_num(tri.incr().values)
-    s, o, d = inc.shape
-    cal = np.arange(o)[:, None] + np.arange(d)[None, :]
-    out = np.zeros((s, o + d - 1))
-    for k in range(s):
-        np.add.at(out[k], cal, inc[k])
-    return out[:, :o]
-
-
 def _class_seed(seed: int, index: int) -> int:
     return int(np.random.SeedSequence([int(seed), 17, index]).generate_state(1)[0])
 
@@ -232,7 +230,7 @@ def _reserve_class(spec: ClassSpec, index: int, paid: Triangle, incurred: Triang
     inc_cl = estimate(incurred, sel.request("chainladder", "incurred"))
     bf = estimate(paid, sel.request("bf", apriori=spec.plan_loss_ratio), exp)
     cc = estimate(paid, sel.request("capecod"), exp)
-    boot = run_reserving(base, sel.request("bootstrap", sel.basis, sims=sims, seed=_class_seed(seed, index)))[0]
+    boot = run_reserving(paid, sel.request("bootstrap", sims=sims, seed=_class_seed(seed, index)))[0]
     cdr = estimate(base, sel.request("cdr", sel.basis))
     claims = _claim_data(rows, spec.code, paid)
     paid_dev = sel.request("chainladder").development()
@@ -282,9 +280,13 @@ def class_warnings(run: ClassRun) -> list[str]:
     if mack_se is not None and unpaid > 0 and float(mack_se[0]) / unpaid > 0.3:
         out.append(f"Mack's coefficient of variation of the reserve is {float(mack_se[0]) / unpaid:.0%}: the "
                    "reserve is very uncertain")
-    boot_mean = float(run.bootstrap.ibnr.sum() + run.shift.sum())
-    if unpaid > 0 and abs(boot_mean / unpaid - 1.0) > 0.05:
-        out.append(f"the bootstrap mean differs from the chain ladder by {boot_mean / unpaid - 1.0:+.1%}")
+    boot_mean = float(run.bootstrap.ibnr.sum())
+    paid_cl = float(run.chainladder.ibnr.sum())
+    if paid_cl > 0 and abs(boot_mean / paid_cl - 1.0) > 0.05:
+        out.append(f"the bootstrap mean differs from the paid chain ladder by {boot_mean / paid_cl - 1.0:+.1%}")
+    if run.selection.basis != "paid":
+        out.append(f"the bootstrap (paid claims) is scaled by {run.bootstrap_scale:.4f} to the selected "
+                   f"{run.selection.basis} reserve for its quantiles")
     neg = [run.paid.origin[o] for o in np.flatnonzero(run.unpaid < -0.5)]
     if neg:
         out.append(f"negative reserve for accident year(s) {', '.join(neg)}")
@@ -351,7 +353,7 @@ def run_demo(
                                    hindsight, seed, sims))
 
     step()
-    ulae = _ulae(runs, files["ulae"])
+    ulae = _ulae(runs, files["ulae"], claim_rows)
 
     warnings_by_class = [class_warnings(r) for r in runs]
     summary = [_summary_row(r, float(ulae.reserve[i])) for i, r in enumerate(runs)]
@@ -389,20 +391,25 @@ def run_demo(
     return DemoResult(summary, files, runs, ulae, flat)
 
 
-def _ulae(runs: list[ClassRun], path: Path) -> ULAEResult:
+def _ulae(runs: list[ClassRun], path: Path, rows: _ClaimRows) -> ULAEResult:
+    """Paid-to-paid ULAE reserve: the paid ULAE of ``path`` against the paid claims of the same calendar years."""
     from aktuar.data.readers import number_column, read_table, text_column
 
     table = read_table(path)
-    origins = runs[0].paid.origin
-    if not all(o.isdigit() for o in origins):
-        raise InputError("the ULAE reserve of the demo needs annual accident years")
-    years = [int(o) for o in origins]
     cls = text_column(table, "class").to_list()
     year = number_column(table, "year", what="a calendar year")
     amount = number_column(table, "paid_ulae", what="an amount")
     got = {(c, int(y)): float(a) for c, y, a in zip(cls, year, amount, strict=True)}
+    years = sorted({y for _, y in got})
+    if not years:
+        raise InputError("the ULAE file has no rows", file=str(path))
     ulae = np.array([[got.get((r.spec.code, y), np.nan) for y in years] for r in runs])
-    paid_cy = np.vstack([_calendar_sums(r.paid)[0] for r in runs])
+    tx_year = rows.transaction_month // 12
+    paid_cy = np.zeros_like(ulae)
+    for i, r in enumerate(runs):
+        keep = (rows.cls == r.spec.code) & (tx_year >= years[0]) & (tx_year <= years[-1])
+        paid_cy[i] = np.bincount(tx_year[keep] - years[0], weights=rows.paid[keep], minlength=len(years))[
+            [y - years[0] for y in years]]
     case = np.array([r.case_reserves.sum() for r in runs])
     unpaid = np.array([r.unpaid.sum() for r in runs])
     return PaidToPaid(method="classical", latest=ULAE_LATEST_YEARS).fit(
@@ -420,7 +427,7 @@ def _summary_row(r: ClassRun, ulae_reserve: float) -> dict[str, Any]:
         "ultimate": float(r.mack.ultimate.sum()),
         "ibnr": unpaid,
         "se": float(r.mack.total_se[0]) if r.mack.total_se is not None else float("nan"),
-        "q995": _quantile(r.bootstrap, 0.995) + float(r.shift.sum()),
+        "q995": _quantile(r.bootstrap, 0.995) * r.bootstrap_scale,
         "case_reserves": case,
         "pure_ibnr": unpaid - case,
         "cdr_se": float(r.cdr.total_se[0]) if r.cdr.total_se is not None else float("nan"),
@@ -435,7 +442,7 @@ METHOD_LABELS: tuple[tuple[str, str, str], ...] = (
     ("cl_incurred", "Цепная лестница (понесённые)", "Chain ladder (incurred)"),
     ("bf", "Борнхюттер–Фергюсон", "Bornhuetter–Ferguson"),
     ("capecod", "Кейп-Код", "Cape Cod"),
-    ("bootstrap", "Бутстрэп ODP (среднее, выбранная база)", "ODP bootstrap (mean, selected basis)"),
+    ("bootstrap", "Бутстрэп ODP (среднее)", "ODP bootstrap (mean)"),
     ("large", "ЦЛ со сглаживанием крупных убытков", "CL with large losses smoothed"),
 )
 
@@ -448,7 +455,7 @@ def method_unpaid(r: ClassRun) -> dict[str, FloatArray]:
         "cl_incurred": np.asarray(r.incurred_cl.ultimate[0] - paid_latest),
         "bf": np.asarray(r.bf.ibnr[0]),
         "capecod": np.asarray(r.capecod.ibnr[0]),
-        "bootstrap": np.asarray(r.bootstrap.ibnr[0] + r.shift),
+        "bootstrap": np.asarray(r.bootstrap.ibnr[0]),
         "large": np.asarray(r.large_losses.reserve[0]),
     }
 
@@ -477,22 +484,24 @@ def _write_workbook(path: Path, document: dict[str, Any], runs: list[ClassRun], 
                                 "the valuation date)."])
 
     levels = runs[0].bootstrap.quantile_levels
-    b_head = ["class", "basis", "selected (Mack)", "bootstrap mean", "bootstrap s.d.", *[f"q{q:g}" for q in levels],
-              "Mack s.e.", "one-year CDR s.e. (Merz–Wüthrich)"]
+    b_head = ["class", "basis", "selected (Mack)", "bootstrap mean (paid)", "bootstrap s.d.", "scale to selected",
+              *[f"q{q:g} of selected" for q in levels], "Mack s.e.", "one-year CDR s.e. (Merz–Wüthrich)"]
     b_rows = []
     for r in runs:
         b = r.bootstrap
-        sh = float(r.shift.sum())
-        b_rows.append([r.spec.code, r.selection.basis, r.unpaid.sum(), b.ibnr.sum() + sh,
-                       float(b.total_se[0]) if b.total_se is not None else None,
-                       *([float(x) + sh for x in b.total_quantiles[0]] if b.total_quantiles is not None else []),
+        k = r.bootstrap_scale
+        b_rows.append([r.spec.code, r.selection.basis, r.unpaid.sum(), b.ibnr.sum(),
+                       float(b.total_se[0]) if b.total_se is not None else None, k,
+                       *([float(x) * k for x in b.total_quantiles[0]] if b.total_quantiles is not None else []),
                        float(r.mack.total_se[0]) if r.mack.total_se is not None else None,
                        float(r.cdr.total_se[0]) if r.cdr.total_se is not None else None])
     boot = SheetTable("Bootstrap", "Distribution of the reserve for unpaid claims: ODP bootstrap, Mack and one-year "
-                      "(CDR) uncertainty, KZT", b_head, b_rows, ["text", "text"] + ["money"] * (len(b_head) - 2),
+                      "(CDR) uncertainty, KZT", b_head, b_rows,
+                      ["text", "text", "money", "money", "money", "factor"] + ["money"] * (len(b_head) - 6),
                       notes=[f"{runs[0].bootstrap.parameters.get('n_sims', '')} simulations per class; process "
                              "error gamma; residuals adjusted by the degrees of freedom (England & Verrall 2002).",
-                             "On an incurred basis the bootstrap's IBNR plus the case reserves is the unpaid."])
+                             "The bootstrap runs on paid claims; for a class reserved on incurred claims its "
+                             "simulations are scaled to the selected reserve (coefficient of variation kept)."])
 
     n_p = max(r.cash_flows.total.shape[1] for r in runs)
     labels = max((r.cash_flows.labels for r in runs), key=len)
@@ -574,7 +583,7 @@ def _html_report(insurer: DemoInsurer, runs: list[ClassRun], ulae: ULAEResult, w
         sections.append(ClassReport(
             code=r.spec.code, name_ru=r.spec.name_ru, name_en=r.spec.name_en, selected=r.mack,
             paid_latest=r.paid_latest, methods=estimates, case_reserves=r.case_reserves, exposure=r.exposure,
-            bootstrap=r.bootstrap, bootstrap_shift=float(r.shift.sum()), cdr=r.cdr,
+            bootstrap=r.bootstrap, bootstrap_scale=r.bootstrap_scale, cdr=r.cdr,
             cash_flows=r.cash_flows, large_losses=r.large_losses, ulae_reserve=float(ulae.reserve[i]),
             hindsight=r.hindsight, warnings=warnings[i], notes=notes,
         ))

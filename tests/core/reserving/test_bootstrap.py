@@ -242,6 +242,20 @@ def test_hat_matrix_adjustment_against_chainladder(name: str) -> None:
     assert res.total_se[0] == pytest.approx(theirs.std(ddof=1), rel=0.06)
 
 
+def test_hat_matrix_trace_equals_the_number_of_parameters() -> None:
+    """The trace of the hat matrix of a GLM is the number of its parameters: 2·10 − 1 = 19 for Taylor–Ashe
+    (England & Verrall 2002, §7.2: one per origin and per development period, less one). The two corner cells
+    have h = 1; the others' h follows from the adjusted residuals, r / √(1 − h)."""
+    res = BootstrapODP(n_sims=10, seed=1, hat_adjustment=True).fit(taylor_ashe())
+    r = res.components["residuals"][0]
+    adj = res.components["residuals_adjusted"][0]
+    pooled = np.isfinite(adj)
+    h = 1.0 - (r[pooled] / adj[pooled]) ** 2
+    assert np.all((h > 0) & (h < 1))
+    assert h.sum() + 2 == pytest.approx(19, rel=1e-9)
+    assert res.components["n_parameters"][0] == 19 and res.components["n_cells"][0] == 55
+
+
 def test_no_failure_on_the_whole_clrd() -> None:
     """All 775 company × line paid triangles of the CAS loss reserve database in one call (chainladder's
     bootstrap raises on 131 of them and returns non-finite reserves on others): finite results for every

@@ -584,46 +584,49 @@ def _project(out: FloatArray, ldf: FloatArray, fixed: BoolArray, tail: FloatArra
     num = out[:, :d1, :]
     den = out[:, d1:2 * d1, :]
     latest = out[:, 2 * d1:2 * d1 + o, :]
-    gpos = np.empty((nb, d1 + 1, nc))
-    gneg = np.empty((nb, d1 + 1, nc))
-    gpos[:, d1, :] = np.maximum(tail - 1.0, 0.0)[:, None]
-    gneg[:, d1, :] = np.maximum(1.0 - tail, 0.0)[:, None]
+    # G± by age in (age, segment, simulation) layout: each step works on contiguous (segment, simulation) rows
+    gpos = np.empty((d1 + 1, nb, nc))
+    gneg = np.empty((d1 + 1, nb, nc))
+    gpos[d1] = np.maximum(tail - 1.0, 0.0)[:, None]
+    gneg[d1] = np.maximum(1.0 - tail, 0.0)[:, None]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # a factor without usable link ratio is 1, as in Development (the maps give it num = den = 0)
-        f = np.ones_like(num)
-        np.divide(num, den, out=f, where=den != 0)
+        f = np.ones((d1, nb, nc))
+        np.divide(num.transpose(1, 0, 2), den.transpose(1, 0, 2), out=f, where=den.transpose(1, 0, 2) != 0)
         if fixed.any():
-            f[:, fixed, :] = ldf[:, fixed, None]
+            f[fixed] = ldf[:, fixed].T[:, :, None]
         signed = bool((f < 0).any())
         tmp = np.empty((nb, nc))
+        if signed:
+            fp = np.empty((nb, nc))
+            fn = np.empty((nb, nc))
         for j in range(d1 - 1, -1, -1):
-            fj = f[:, j, :]
-            gp_j, gn_j = gpos[:, j, :], gneg[:, j, :]
-            gp_n, gn_n = gpos[:, j + 1, :], gneg[:, j + 1, :]
+            fj, gp_j, gn_j, gp_n, gn_n = f[j], gpos[j], gneg[j], gpos[j + 1], gneg[j + 1]
             np.subtract(fj, 1.0, out=tmp)
             np.maximum(tmp, 0.0, out=gp_j)
             np.negative(tmp, out=tmp)
             np.maximum(tmp, 0.0, out=gn_j)
             if signed:
-                fp = np.maximum(fj, 0.0)
-                fn = np.maximum(-fj, 0.0)
-                gp_j += fp * gp_n + fn * gn_n
-                gn_j += fp * gn_n + fn * gp_n
+                np.maximum(fj, 0.0, out=fp)
+                np.minimum(fj, 0.0, out=fn)
+                np.negative(fn, out=fn)
+                gp_j += np.multiply(fp, gp_n, out=tmp)
+                gp_j += np.multiply(fn, gn_n, out=tmp)
+                gn_j += np.multiply(fp, gn_n, out=tmp)
+                gn_j += np.multiply(fn, gp_n, out=tmp)
             else:
-                np.multiply(fj, gp_n, out=tmp)
-                gp_j += tmp
-                np.multiply(fj, gn_n, out=tmp)
-                gn_j += tmp
+                gp_j += np.multiply(fj, gp_n, out=tmp)
+                gn_j += np.multiply(fj, gn_n, out=tmp)
         rows = np.arange(nb)[:, None]
         at = np.maximum(idx, 0)
-        gp = gpos[rows, at]
+        gp = gpos[at, rows]
         unseen = np.broadcast_to((idx < 0)[:, :, None], gp.shape)
         any_unseen = bool((idx < 0).any())  # an origin without data has no pseudo cells: nothing to project
         if any_unseen:
             gp[unseen] = 0.0
         has_neg = bool(gneg.any())
         if has_neg:
-            gn = gneg[rows, at]
+            gn = gneg[at, rows]
             if any_unseen:
                 gn[unseen] = 0.0
         if not (latest < 0).any():
