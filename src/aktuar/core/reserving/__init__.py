@@ -3,6 +3,7 @@
 Pure calculation: arrays in, named results out. No I/O, no clock, no global state.
 """
 
+from aktuar.core.reserving.bootstrap import BootstrapODP
 from aktuar.core.reserving.cdr import MerzWuthrich
 from aktuar.core.reserving.development import Development, DevelopmentFit, Exclusion
 from aktuar.core.reserving.expenses import PaidToPaid
@@ -22,6 +23,7 @@ from aktuar.core.reserving.triangles import Triangle, from_array
 
 __all__ = [
     "Benktander",
+    "BootstrapODP",
     "ClaimData",
     "LargeLossSmoothing",
     "Mack",

@@ -473,8 +473,8 @@ def _simulate(model: _Model, fit: DevelopmentFit, fixed: BoolArray, tail: FloatA
                 with_process.add(seg, reserve)
                 store[loc, :, c0:c0 + nc] = reserve
         _quantiles(store, blk, levels, quant, total_quant, total_sims, nonfinite)
-    mean, se, total_se = with_process.result(n_sims)
-    _, se_est, total_se_est = estimation.result(n_sims)
+    mean, se, total_se = with_process.result()
+    _, se_est, total_se_est = estimation.result()
     return _Sims(mean=mean, se=se, total_se=total_se, quantiles=quant, total_quantiles=total_quant,
                  se_estimation=se_est, total_se_estimation=total_se_est, total_sims=total_sims,
                  nonfinite=nonfinite)
@@ -510,7 +510,7 @@ class _Moments:
         self.tsum[seg] += tot.sum(axis=1)
         self.tsq[seg] += np.einsum("sn,sn->s", tot, tot)
 
-    def result(self, n: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def result(self) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Mean by origin, standard deviations (n − 1 in the denominator) by origin and in total."""
         with np.errstate(invalid="ignore", divide="ignore"):
             c = np.maximum(self.count, 1.0)

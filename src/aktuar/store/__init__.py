@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, the engine for SQLite (embedded default) or PostgreSQL, Alembic migrations."""
