@@ -177,6 +177,16 @@ def demo(
         out.print(f"  {label}: {path}")
 
 
+def _register_subcommands() -> None:
+    """The platform's command groups (each a Typer app in its own module)."""
+    from aktuar import cli_db
+
+    app.add_typer(cli_db.app, name="db")
+
+
+_register_subcommands()
+
+
 def main() -> None:
     try:
         app()
