@@ -16,6 +16,8 @@ class Actor:
     user_id: int | None = None
     source: str = "cli"  # "cli host=… os_user=…", "web 10.0.0.5", "api token=…"
     via: str = "cli"  # cli | web | api | system
+    # An API token's scopes: when set, only these permissions are allowed (on top of the roles' permissions).
+    scopes: frozenset[str] | None = None
 
     def has(self, role: str) -> bool:
         return role in self.roles

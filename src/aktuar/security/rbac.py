@@ -54,6 +54,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.configure": frozenset({"is_officer"}),
     "system.configure": frozenset({"it_admin"}),
     "backup.manage": frozenset({"it_admin"}),
+    "run.recover": frozenset({"actuary", "chief_actuary", "it_admin"}),  # mark abandoned runs failed, clean temp files
+    "audit.checkpoint": frozenset({"is_officer", "it_admin"}),  # sign a checkpoint of the audit chain on demand
+    "audit.archive": frozenset({"is_officer", "it_admin"}),  # move records past online retention to signed archives
+    "security.configure": frozenset({"is_officer"}),  # password, lockout, session and token policy
+    "service_account.read": frozenset({"it_admin", "is_officer", "internal_auditor"}),
+    "service_account.token": frozenset({"it_admin"}),  # issue API tokens for an approved service account
+    "service_account.revoke": frozenset({"it_admin", "is_officer"}),  # revoke tokens, disable service accounts
 }
 
 
@@ -69,6 +76,8 @@ class PermissionDenied(AktuarError):
 def allowed(actor: Actor, permission: str) -> bool:
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission}")
+    if actor.scopes is not None and permission not in actor.scopes:
+        return False  # a scoped API token allows only its scopes
     if "system" in actor.roles:
         return True
     return bool(PERMISSIONS[permission] & actor.roles)
