@@ -175,13 +175,26 @@ def demo(
         err.print(f"[yellow]{len(result.warnings)} warning(s)[/]; they are in {result.files['html'].name}")
     for label, path in result.files.items():
         out.print(f"  {label}: {path}")
+    g = result.governed
+    if g is not None:
+        out.print(
+            f"Governed run #{g.run_id}: prepared by {g.prepared_by}, reviewed by {g.reviewed_by}, approved by "
+            f"{g.approved_by} ({g.status}); re-run reproduces it bit for bit: {'yes' if g.reproduced else 'NO'}; "
+            f"audit trail: {g.audit_records} records, {'verified' if g.audit_ok else 'DOES NOT VERIFY'}."
+        )
+        out.print(f"  try: AKTUAR_DATA_DIR={g.data_dir} aktuar audit verify   (demo accounts: {g.credentials_file})")
 
 
 def _register_subcommands() -> None:
     """The platform's command groups (each a Typer app in its own module)."""
-    from aktuar import cli_db
+    from aktuar import cli_audit, cli_backup, cli_db, cli_methodology, cli_runs, cli_users
 
     app.add_typer(cli_db.app, name="db")
+    app.add_typer(cli_users.app, name="users")
+    app.add_typer(cli_audit.app, name="audit")
+    app.add_typer(cli_methodology.app, name="methodology")
+    app.add_typer(cli_runs.app, name="runs")
+    app.add_typer(cli_backup.app, name="backup")
 
 
 _register_subcommands()

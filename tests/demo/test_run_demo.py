@@ -150,3 +150,29 @@ def test_command_line_full_size(tmp_path: Path) -> None:
         assert (folder / name).exists(), name
     n_rows = sum(1 for _ in (folder / "claims_transactions.csv").open(encoding="utf-8")) - 1
     assert 50_000 <= n_rows <= 150_000
+
+
+@pytest.mark.req("KZ84-AUTO")
+@pytest.mark.req("KZ164-30")
+def test_governed_run_prepared_reviewed_approved_and_audit_verified(small: tuple[DemoResult, Path]) -> None:
+    """The demo's platform part: demo users logged in with password + TOTP, a coordinated methodology, a run
+    prepared, reviewed and approved by three different people, reproduced bit for bit, the audit trail verified."""
+    from aktuar.security import audit
+    from aktuar.store.db import Database, Settings
+    from aktuar.store.models import AuditEvent
+
+    result, folder = small
+    g = result.governed
+    assert g is not None
+    assert g.status == "approved" and g.reproduced and g.audit_ok
+    assert len({g.prepared_by, g.reviewed_by, g.approved_by}) == 3
+    assert g.credentials_file.stat().st_mode & 0o077 == 0
+    db = Database(Settings(data_dir=g.data_dir, database_url=f"sqlite:///{g.data_dir / 'aktuar.sqlite3'}"))
+    try:
+        with db.session() as s:
+            assert audit.verify(s, data_dir=g.data_dir).ok
+            actions = {e.action for e in s.query(AuditEvent)}
+        assert {"db.upgrade", "user.bootstrap", "mfa.enroll", "login", "user.create", "methodology.coordinate",
+                "dataset.import", "run.prepare", "run.review", "run.approve", "run.reproduce"} <= actions
+    finally:
+        db.dispose()

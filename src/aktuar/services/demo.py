@@ -37,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -63,6 +63,10 @@ INPUT_FILES: dict[str, str] = {
     "ulae": "ulae.csv",
 }
 OUTPUT_FILES: dict[str, str] = {"workbook": "reserves.xlsx", "json": "reserves.json", "html": "summary.html"}
+
+
+if TYPE_CHECKING:
+    from aktuar.services.demo_platform import GovernedDemo
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,7 @@ class DemoResult:
     classes: list[ClassRun]
     ulae: ULAEResult
     warnings: list[str]
+    governed: GovernedDemo | None = None
 
 
 def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
@@ -301,9 +306,12 @@ def run_demo(
     valuation: date = VALUATION,
     scale: float = 1.0,
     sims: int = 1000,
+    platform: bool = True,
 ) -> DemoResult:
     """Generate the demo insurer into ``folder``, reserve every class and write the workbook and the page.
 
+    With ``platform`` the governed part follows (demo users with two-factor login, a coordinated methodology, a
+    run prepared, reviewed and approved by three people, the audit trail verified; see ``demo_platform``).
     ``progress(step, done, total)`` is called before every step. ``scale`` multiplies the claim counts (1.0:
     about 100 000 transactions); ``sims`` is the number of bootstrap simulations per class.
     """
@@ -388,7 +396,17 @@ def run_demo(
 
     files = {**files, "workbook": xlsx_path, "json": json_path, "html": html_path}
     flat = [f"{r.spec.code}: {w}" for r, ws in zip(runs, warnings_by_class, strict=True) for w in ws]
-    return DemoResult(summary, files, runs, ulae, flat)
+    governed = None
+    if platform:
+        from aktuar.services.demo_platform import run_governed_demo
+
+        def governed_progress(name: str, done_: int, total_: int) -> None:
+            if progress is not None:  # the governed steps follow the finished reserving steps on one scale
+                progress(name, total + done_, total + total_)
+
+        governed = run_governed_demo(folder, files["transactions"], valuation, progress=governed_progress)
+        files = {**files, "data directory": governed.data_dir}
+    return DemoResult(summary, files, runs, ulae, flat, governed)
 
 
 def _ulae(runs: list[ClassRun], path: Path, rows: _ClaimRows) -> ULAEResult:

@@ -68,7 +68,9 @@ class Database:
     def __init__(self, settings: Settings | None = None, engine: Engine | None = None) -> None:
         self.settings = settings or Settings.from_env()
         self.engine = engine or make_engine(self.settings)
-        self._factory = sessionmaker(self.engine, expire_on_commit=False)
+        # session.info tells the audit trail where its signing key, checkpoint journal and archives are
+        self._factory = sessionmaker(self.engine, expire_on_commit=False,
+                                     info={"aktuar.data_dir": self.settings.data_dir})
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -51,6 +51,9 @@ class User(Base):
     mfa_secret: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted TOTP secret
     mfa_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     mfa_last_step: Mapped[int | None] = mapped_column(BigInteger)  # last accepted TOTP time step (no replay)
+    mfa_pending_secret: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted, until enrollment confirmed
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)  # set by an administrator
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # disabled/enabled
 
     roles: Mapped[list[UserRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -90,6 +93,7 @@ class ServiceAccount(Base):
     name: Mapped[str] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(Text)
     responsible_user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_by_it_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_by_is_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -113,6 +117,22 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UserSession(Base):
+    """An interactive login session; only the SHA-256 of its random token is stored."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    end_reason: Mapped[str | None] = mapped_column(String(32))  # logout | password_changed | mfa_reset | ...
 
 
 class Setting(Base):
@@ -162,6 +182,20 @@ class AuditCheckpoint(Base):
     archive_file: Mapped[str | None] = mapped_column(String(300))
 
 
+class AuditMaintenance(Base):
+    """The controlled maintenance path of retention archiving: a row exists only inside the one transaction that
+    moves records up to ``up_to_seq`` to a signed archive file (inserted and deleted in that transaction). The
+    append-only triggers (migration 0002) let DELETE through only for ``seq <= up_to_seq`` while such a row is
+    visible; no other code writes this table."""
+
+    __tablename__ = "audit_maintenance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    up_to_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    purpose: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 # ------------------------------------------------------------------------------------ methodology (KZ84-METH)
 class Methodology(Base):
     __tablename__ = "methodologies"
@@ -197,6 +231,7 @@ class Dataset(Base):
     stored_path: Mapped[str] = mapped_column(String(300))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     rows: Mapped[int | None] = mapped_column(Integer)
+    format: Mapped[str | None] = mapped_column(String(16))  # wide | long | transactions | table
     imported_by: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -225,6 +260,10 @@ class Run(Base):
     approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rejected_by: Mapped[str | None] = mapped_column(String(64))
     rejection_reason: Mapped[str | None] = mapped_column(Text)
+    rejected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    failure_reason: Mapped[str | None] = mapped_column(Text)  # why a run failed (error, or abandoned)
+    worker: Mapped[str | None] = mapped_column(String(200))  # host:pid computing a 'running' run
+    restart_of: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))  # the failed run this one restarts
 
     inputs: Mapped[list[RunInput]] = relationship(cascade="all, delete-orphan")
 
