@@ -290,6 +290,17 @@ def reject(run_id: Annotated[int, typer.Argument()],
 
 
 @app.command()
+def export(run_id: Annotated[int, typer.Argument()],
+           out_path: Annotated[Path, typer.Option("--out", help="File to write: .csv or .json")]) -> None:
+    """Export a run's results with its status, approvals and hashes (audited as a report export)."""
+    from aktuar.services import valuation as val
+
+    with session_actor() as (db, actor):
+        info = val.export_run(db, actor, run_id, out_path)
+    out.print(f"wrote {info.path}: {info.rows} results of a {info.run_status} run (sha256 {info.sha256[:16]}…)")
+
+
+@app.command()
 def reproduce(run_id: Annotated[int, typer.Argument()]) -> None:
     """Re-run a stored run from its stored inputs and parameters; exit 1 unless bit for bit identical."""
     from aktuar.services import valuation as val

@@ -8,9 +8,10 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
-from valuation_helpers import ALICE, BOB, CAROL, EVE, drop_result_guards, write_wide
+from valuation_helpers import ALICE, BOB, CAROL, EVE, OTTO, coordinated, drop_result_guards, write_wide
 
 from aktuar import cli_methodology, cli_runs
+from aktuar.services import valuation as val
 
 runner = CliRunner()
 
@@ -103,10 +104,6 @@ def test_cli_failures_exit_non_zero(cli_env, database, tmp_path) -> None:
     assert "is not a date" in _ok(cli_runs.app, ["prepare", "--date", "31/12/2025", "--methodology", "1",
                                                  "--input", "triangle=1"], code=2)
     # a tampered result: show and reproduce exit non-zero
-    from valuation_helpers import coordinated
-
-    from aktuar.services import valuation as val
-
     m = coordinated(database)
     ds = val.import_dataset(database, ALICE, write_wide(tmp_path / "ta.csv"), "triangle")
     run = val.prepare_run(database, ALICE, __import__("datetime").date(2025, 12, 31), None, m.id, {"triangle": ds.id})
@@ -126,3 +123,16 @@ def test_cli_needs_a_login(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("AKTUAR_TOKEN", raising=False)
     res = runner.invoke(cli_runs.app, ["list"])
     assert res.exit_code == 2 and "log in" in res.output
+
+
+@pytest.mark.req("KZ164-30")
+def test_cli_export(cli_env, database, tmp_path) -> None:
+    m = coordinated(database)
+    ds = val.import_dataset(database, ALICE, write_wide(tmp_path / "ta.csv"), "triangle")
+    run = val.prepare_run(database, ALICE, __import__("datetime").date(2025, 12, 31), None, m.id, {"triangle": ds.id})
+    cli_env(EVE)
+    out = tmp_path / "r.json"
+    text_ = _ok(cli_runs.app, ["export", str(run.id), "--out", str(out)])
+    assert "wrote" in text_ and out.exists()
+    cli_env(OTTO)
+    assert "may not" in _ok(cli_runs.app, ["export", str(run.id), "--out", str(tmp_path / "o.json")], code=2)

@@ -1272,3 +1272,79 @@ def install_result_triggers(connection: Any) -> None:
         raise InputError(f"no result triggers for database '{name}'")
     for stmt in RESULT_TRIGGERS[name]:
         connection.execute(text(stmt))
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    path: Path
+    rows: int
+    sha256: str
+    run_status: str
+
+
+EXPORT_FORMATS = ("csv", "json")
+
+
+def export_run(db: Database, actor: Actor, run_id: int, path: Path | str) -> ExportInfo:
+    """Write a run's stored results with its identity (status, who prepared/reviewed/approved, hashes) to
+    ``path`` (.csv or .json), after checking the stored results against their hash; the export is audited
+    (``report.export``) with the file's SHA-256, and a refused export too.
+
+    The file is written to a temporary file and renamed, so a failed export leaves nothing.
+    """
+    path = Path(path)
+    obj = f"run:{run_id}"
+
+    def work() -> ExportInfo:
+        rbac.require(actor, "report.read")
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in EXPORT_FORMATS:
+            raise InputError(f"export to .csv or .json, not '{path.name}'")
+        if not path.parent.is_dir():
+            raise InputError(f"the folder {path.parent} does not exist: create it or choose another file")
+        run = get_run(db, actor, run_id)
+        rows = run_results(db, actor, run_id)
+        stored = results_sha256(rows)
+        if run.results_sha256 is None or stored != run.results_sha256:
+            raise IntegrityFailure(
+                f"run {run_id}'s stored results do not match their recorded hash: they were changed after the run "
+                "was prepared; see 'aktuar runs reproduce'"
+            )
+        header = {"run": run.id, "status": run.status, "reporting_date": run.reporting_date.isoformat(),
+                  "methodology": run.methodology, "prepared_by": run.created_by, "reviewed_by": run.reviewed_by,
+                  "approved_by": run.approved_by, "results_sha256": run.results_sha256,
+                  "code_version": run.code_version, "is_test": run.is_test}
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                if fmt == "json":
+                    json.dump({**header, "results": [
+                        {"class": r.segment, "method": r.method, "origin": r.origin, "quantity": r.quantity,
+                         "value": r.value} for r in rows]}, fh, ensure_ascii=False, indent=1)
+                else:
+                    import csv
+
+                    w = csv.writer(fh)
+                    w.writerow(["# " + "; ".join(f"{k}={v}" for k, v in header.items())])
+                    w.writerow(["class", "method", "origin", "quantity", "value"])
+                    for r in rows:
+                        w.writerow([r.segment, r.method, r.origin, r.quantity, "" if r.value is None else repr(r.value)])
+            digest = sha256_text(tmp.read_text(encoding="utf-8"))
+            placed = False
+            try:
+                with database_errors(), db.session() as s:
+                    audit.record(s, actor, "business", "report.export", object=obj,
+                                 details={"file": path.name, "format": fmt, "rows": len(rows), "sha256": digest,
+                                          "run_status": run.status, "results_sha256": run.results_sha256})
+                    os.replace(tmp, path)  # the file appears only with its audit record (commit follows)
+                    placed = True
+            except BaseException:
+                if placed and path.exists():  # the audit record was not committed: no unaudited export
+                    path.unlink()
+                raise
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        return ExportInfo(path, len(rows), digest, run.status)
+
+    return guarded(db, actor, "report.export", obj, work)
