@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import time
-import tracemalloc
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +19,7 @@ import numpy as np
 
 from aktuar.core.reserving import Triangle
 from aktuar.core.reserving.bootstrap import BootstrapODP
-from benchmarks.common import row
+from benchmarks.common import peak_mb, row
 
 GOAL = ("10,000 simulations on each of the 775 CLRD paid triangles ≥ 50× faster than chainladder, "
         "≤ 1 GB peak, no failures.")
@@ -49,15 +48,7 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - t0, out
 
 
-def _peak(fn: Callable[[], Any]) -> float:
-    gc.collect()
-    tracemalloc.start()
-    try:
-        fn()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return peak / 1e6
+_peak = peak_mb
 
 
 def _peer_one(tri: Any, n_sims: int, seed: int) -> bool:

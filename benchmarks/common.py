@@ -23,6 +23,11 @@ def measure(fn: Callable[[], Any], repeat: int = 3, warmup: bool = True) -> tupl
         t0 = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t0)
+    return best, peak_mb(fn)
+
+
+def peak_mb(fn: Callable[[], Any]) -> float:
+    """Peak memory traced during one call of ``fn`` (MB)."""
     gc.collect()
     tracemalloc.start()
     try:
@@ -30,7 +35,7 @@ def measure(fn: Callable[[], Any], repeat: int = 3, warmup: bool = True) -> tupl
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    return best, peak / 1e6
+    return peak / 1e6
 
 
 def row(name: str, aktuar: tuple[float, float], peer_name: str, peer: tuple[float, float] | None,

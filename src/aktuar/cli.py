@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from aktuar import __version__
+from aktuar.cli_common import fail
 from aktuar.errors import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="aktuar — actuarial valuation and compliance.")
@@ -22,9 +23,7 @@ out = Console()
 
 def _fail(exc: InputError) -> None:
     """Print a user's error on one unwrapped line (file, row, column, what to fix) and exit 2."""
-    err.print("[bold red]error:[/] ", end="")
-    err.print(str(exc), markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code=2)
+    fail(str(exc))
 
 
 def _parse_date(value: str | None, option: str) -> date | None:

@@ -9,8 +9,7 @@ nothing and needs no login); the other commands act as the logged-in user (``akt
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -19,10 +18,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from aktuar.errors import AktuarError, InputError
+from aktuar.cli_common import open_database as _database
+from aktuar.errors import InputError
 from aktuar.security import audit
 from aktuar.security.context import Actor
-from aktuar.store.db import Database, Settings
+from aktuar.store.db import Database
 
 app = typer.Typer(help="Audit trail: verify, export, checkpoints, retention archiving, audit settings.",
                   no_args_is_help=True, add_completion=False)
@@ -39,33 +39,6 @@ def _default_actor(db: Database) -> Actor:
 
 # Who acts: the accounts session by default; replaced in tests (or by an interface that authenticates otherwise).
 ACTOR_PROVIDER: Callable[[Database], Actor] = _default_actor
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err.print("[bold red]error:[/] ", end="")
-    err.print(message, markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _database() -> Iterator[Database]:
-    """The database of AKTUAR_DATABASE_URL / AKTUAR_DATA_DIR; errors end the command with exit code 2."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    db: Database | None = None
-    try:
-        db = Database(Settings.from_env())
-        yield db
-    except AktuarError as exc:
-        _fail(str(exc))
-    except SQLAlchemyError as exc:
-        _fail(f"the database refused the operation ({type(exc).__name__}): is it reachable and migrated "
-              "('aktuar db upgrade')? Nothing was changed.")
-    except OSError as exc:
-        _fail(f"{exc.strerror or type(exc).__name__}: {exc.filename or ''}".rstrip(": "))
-    finally:
-        if db is not None:
-            db.dispose()
 
 
 def _actor(db: Database, as_user: str | None) -> Actor:

@@ -8,8 +8,7 @@ role; ``run-scheduled`` acts as the system scheduler (for cron or a systemd time
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -17,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from aktuar.cli_common import fail as _fail
+from aktuar.cli_common import open_database as _database
 from aktuar.errors import AktuarError
 from aktuar.security import backups
 from aktuar.security.context import Actor, cli_source
@@ -32,25 +33,11 @@ KEY_FILE_HELP = "file holding the 32-byte backup key (hex or base64); default $A
 KeyFile = Annotated[Path | None, typer.Option("--key-file", help=KEY_FILE_HELP)]
 
 
-def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True)
-    raise typer.Exit(code)
-
-
 def _actor(db: Database) -> Actor:
     """The logged-in person (exits with code 2 and says how to log in when there is none)."""
     from aktuar.cli_users import cli_actor
 
     return cli_actor(db)
-
-
-@contextmanager
-def _database() -> Iterator[Database]:
-    db = Database(Settings.from_env())
-    try:
-        yield db
-    finally:
-        db.dispose()
 
 
 def _run(fn: Callable[[], T]) -> T:

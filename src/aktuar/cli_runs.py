@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from aktuar.cli_common import fail
 from aktuar.errors import AktuarError, InputError
 from aktuar.security.context import Actor
 from aktuar.store.db import Database, Settings
@@ -37,12 +38,6 @@ def _default_actor(db: Database) -> Actor:
 
 # Who acts: replaced in tests (and by an interface that authenticates differently).
 ACTOR_PROVIDER: Callable[[Database], Actor] = _default_actor
-
-
-def fail(message: str, code: int = 2) -> None:
-    err.print("[bold red]error:[/] ", end="")
-    err.print(message, markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 @contextmanager

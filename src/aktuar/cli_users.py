@@ -6,8 +6,7 @@ Thin: parse, call ``aktuar.services.accounts``, print. Other command modules get
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Annotated, TypeVar
@@ -16,10 +15,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from aktuar.cli_common import fail as _fail
+from aktuar.cli_common import open_database as _database
 from aktuar.errors import AktuarError, InputError
 from aktuar.security.context import SYSTEM, Actor, cli_source
 from aktuar.services import accounts
-from aktuar.store.db import Database, Settings
+from aktuar.store.db import Database
 
 T = TypeVar("T")
 
@@ -31,31 +32,6 @@ app.add_typer(service_app, name="service-account")
 
 out = Console()
 err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 2) -> None:
-    err.print("[bold red]error:[/] ", end="")
-    err.print(message, markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _database() -> Iterator[Database]:
-    """The database of AKTUAR_DATABASE_URL / AKTUAR_DATA_DIR; a user's error ends the command with exit 2."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    db: Database | None = None
-    try:
-        db = Database(Settings.from_env())
-        yield db
-    except AktuarError as exc:
-        _fail(str(exc))
-    except SQLAlchemyError as exc:
-        _fail(f"the database refused the operation ({type(exc).__name__}): is it reachable and migrated "
-              "('aktuar db upgrade')? Nothing was changed.")
-    finally:
-        if db is not None:
-            db.dispose()
 
 
 def cli_actor(db: Database) -> Actor:

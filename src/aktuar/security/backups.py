@@ -67,6 +67,7 @@ from sqlalchemy.engine import make_url
 
 from aktuar import __version__
 from aktuar.errors import AktuarError, InputError
+from aktuar.fsutil import fsync_dir as _fsync_dir
 from aktuar.security import audit, rbac
 from aktuar.security.context import Actor
 from aktuar.store import migrate
@@ -853,19 +854,6 @@ def _export_table(conn: Connection, table: Table, w: _ArchiveWriter) -> int:
         w.data(b"".join(buf), rows=len(buf))
     w.end()
     return count
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _link_unique(tmp: Path, dest: Path, stem: str) -> Path:

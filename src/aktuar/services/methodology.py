@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from aktuar.errors import AktuarError, InputError
+from aktuar.fsutil import fsync_dir as _fsync_dir
 from aktuar.security import audit, rbac
 from aktuar.security.context import Actor
 from aktuar.store.db import Database
@@ -170,19 +171,6 @@ def store_file(source: Path, folder: Path, *, max_bytes: int | None = None,
     finally:
         if tmp.exists():
             tmp.unlink()
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # --------------------------------------------------------------------------------------------- parameters

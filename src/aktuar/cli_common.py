@@ -1,0 +1,55 @@
+"""What every command group shares: the error line, the database of the environment, the logged-in actor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from aktuar.errors import AktuarError
+from aktuar.security.context import Actor
+from aktuar.store.db import Database, Settings
+
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print one unwrapped error line (no markup is interpreted in ``message``) and end the command."""
+    err.print("[bold red]error:[/] ", end="")
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def open_database() -> Iterator[Database]:
+    """The database of AKTUAR_DATABASE_URL / AKTUAR_DATA_DIR; a user's or the database's error ends the command
+    with exit code 2 and one sentence, never a stack trace."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    db: Database | None = None
+    try:
+        db = Database(Settings.from_env())
+        yield db
+    except AktuarError as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        fail(f"the database refused the operation ({type(exc).__name__}): is it reachable and migrated "
+             "('aktuar db upgrade')? Nothing was changed.")
+    except OSError as exc:
+        fail(f"{exc.strerror or type(exc).__name__}: {exc.filename or ''}".rstrip(": "))
+    finally:
+        if db is not None:
+            db.dispose()
+
+
+def logged_in_actor(db: Database) -> Actor:
+    """The logged-in person (session file) or API token (``AKTUAR_TOKEN``); otherwise the reason, exit 2."""
+    from aktuar.services.accounts import cli_actor
+
+    try:
+        return cli_actor(db)
+    except AktuarError as exc:
+        fail(str(exc))
