@@ -223,3 +223,34 @@ def test_mack_1999_tail_with_selected_sigma_and_se(tmp_path: Path) -> None:
     r = case["secondary"]["r_chainladder_MackChainLadder_tail"]["total"]
     assert total["se"] == pytest.approx(r["se"], rel=1e-6)
     assert total["ibnr"] == pytest.approx(r["ibnr"], rel=1e-6)
+
+
+def test_wide_file_with_a_blank_first_header(tmp_path: Path) -> None:
+    """A spreadsheet export often leaves the origin column's header empty."""
+    path = tmp_path / "w.csv"
+    path.write_text(",12,24,36\n2001,100,150,160\n2002,110,170,\n2003,120,,\n")
+    out = tmp_path / "o.json"
+    code, text = run("reserve", str(path), "--method", "chainladder", "--out", str(out))
+    assert code == 0, text
+    seg = json.loads(out.read_text())["segments"][0]
+    assert [o["origin"] for o in seg["origins"]] == ["2001", "2002", "2003"]
+    assert seg["total"]["ultimate"] == pytest.approx(536.380952380952, rel=1e-12)
+    dup = tmp_path / "d.csv"
+    dup.write_text(",1,2\n2001,1,2\n2001,3,\n")
+    code, text = run("reserve", str(dup), "--out", str(tmp_path / "d.json"))
+    assert code == 2 and "row 3" in text and "duplicate origin" in text
+
+
+def test_unexpected_errors_are_one_line_not_a_trace(tmp_path: Path, monkeypatch) -> None:
+    """The console script's last resort: an internal error is one sentence and exit code 3."""
+    from aktuar import cli
+
+    def boom(*_a, **_k):
+        raise RuntimeError("simulated fault\\nsecond line")
+
+    monkeypatch.setattr("aktuar.services.runs.reserve_file", boom)
+    monkeypatch.setattr(sys, "argv", ["aktuar", "reserve", str(tmp_path / "x.csv"), "--out", str(tmp_path / "o.json")])
+    monkeypatch.delenv("AKTUAR_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exc:
+        cli.main()
+    assert exc.value.code == 3

@@ -16,7 +16,8 @@ from aktuar import __version__
 from aktuar.cli_common import fail
 from aktuar.errors import InputError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="aktuar — actuarial valuation and compliance.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="aktuar — actuarial valuation and compliance.")
 err = Console(stderr=True)
 out = Console()
 
@@ -163,8 +164,8 @@ def demo(
         _fail(exc)
         return
     table = Table(title="Demo insurer — reserves by class, KZT mn (Mack chain ladder; paid claims, OSNS incurred)")
-    columns = (("class", "class"), ("paid", "latest"), ("case", "case_reserves"), ("IBNR", "pure_ibnr"),
-               ("unpaid", "ibnr"), ("Mack s.e.", "se"), ("q99.5 %", "q995"), ("ULAE", "ulae_reserve"))
+    columns = (("class", "class"), ("paid", "latest"), ("unpaid", "ibnr"), ("PV unpaid", "pv_unpaid"),
+               ("Mack s.e.", "se"), ("q99.5 %", "q995"), ("ULAE", "ulae_reserve"))
     for title, _ in columns:
         table.add_column(title, justify="left" if title == "class" else "right", no_wrap=True)
     for row in result.summary:
@@ -200,8 +201,20 @@ _register_subcommands()
 
 
 def main() -> None:
+    """Entry point: an unexpected error is reported in one line (never a stack trace in front of a user);
+    ``AKTUAR_DEBUG=1`` shows the trace for a developer."""
+    import os
+
     try:
         app()
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last resort: nothing a user causes should get here
+        if os.environ.get("AKTUAR_DEBUG"):
+            raise
+        err.print("[bold red]internal error:[/] ", end="")
+        err.print(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''} — nothing was written; "
+                  "please report it (run again with AKTUAR_DEBUG=1 for the details)",
+                  markup=False, highlight=False, soft_wrap=True)
+        sys.exit(3)

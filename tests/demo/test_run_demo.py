@@ -176,3 +176,20 @@ def test_governed_run_prepared_reviewed_approved_and_audit_verified(small: tuple
                 "dataset.import", "run.prepare", "run.review", "run.approve", "run.reproduce"} <= actions
     finally:
         db.dispose()
+
+
+@pytest.mark.req("KZ84-DISC")
+def test_present_value_of_the_reserve_at_the_demo_curve(small: tuple[DemoResult, Path]) -> None:
+    """Each class's expected payments discounted at the demo KZT curve (Smith–Wilson to an 8 % UFR): below the
+    undiscounted reserve (positive rates), and equal to discounting by hand at the curve's factors."""
+    import numpy as np
+
+    from aktuar.services.demo import demo_curve, present_value
+
+    result, _ = small
+    curve = demo_curve()
+    for row, run in zip(result.summary, result.classes, strict=True):
+        assert 0 < row["pv_unpaid"] < row["ibnr"]
+        t = run.cash_flows.times * (run.cash_flows.period_months or 12) / 12
+        by_hand = float(np.sum(run.cash_flows.total[0] / (1 + curve.spot(t)) ** t))
+        assert present_value(run.cash_flows, curve) == pytest.approx(by_hand, rel=1e-12)

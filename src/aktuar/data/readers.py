@@ -487,14 +487,16 @@ def check_not_after(table: Table, column: str, values: npt.NDArray[np.datetime64
 
 def check_unique(table: Table, columns: Sequence[str], *, what: str = "key") -> None:
     """Error at the second of two rows that share the values of ``columns`` (naming the first)."""
-    keys = pl.DataFrame([table.frame[c] for c in columns]).with_columns(
+    # the key columns under neutral names: a header may be blank or repeat a name polars treats specially
+    names = [f"__k{i}__" for i in range(len(columns))]
+    keys = pl.DataFrame([table.frame[c].alias(n) for c, n in zip(columns, names, strict=True)]).with_columns(
         pl.int_range(0, table.height, dtype=pl.Int64).alias("__pos__")
     )
-    dup = keys.filter(pl.len().over(list(columns)) > 1)
+    dup = keys.filter(pl.len().over(names) > 1)
     if dup.height == 0:
         return
-    firsts = dup.group_by(list(columns)).agg(pl.col("__pos__").min().alias("a"), pl.col("__pos__").sort().get(1)
-                                             .alias("b")).sort("b")
+    firsts = dup.group_by(names).agg(pl.col("__pos__").min().alias("a"), pl.col("__pos__").sort().get(1)
+                                     .alias("b")).sort("b")
     a, b = int(firsts["a"][0]), int(firsts["b"][0])
     desc = ", ".join(f"{c}={_show(table.frame[c][b])}" for c in columns)
     raise table.error(

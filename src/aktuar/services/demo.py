@@ -44,6 +44,7 @@ import numpy.typing as npt
 import polars as pl
 
 from aktuar import __version__
+from aktuar.core.curves import SmithWilsonCurve, smith_wilson
 from aktuar.core.reserving import ReserveResult, Triangle
 from aktuar.core.reserving.expenses import PaidToPaid, ULAEResult
 from aktuar.core.reserving.large_losses import ClaimData, LargeLossResult, LargeLossSmoothing
@@ -63,6 +64,22 @@ INPUT_FILES: dict[str, str] = {
     "ulae": "ulae.csv",
 }
 OUTPUT_FILES: dict[str, str] = {"workbook": "reserves.xlsx", "json": "reserves.json", "html": "summary.html"}
+
+# Demo discount curve (synthetic, illustrative KZT zero-coupon rates, annual compounding) extrapolated by
+# Smith–Wilson to an ultimate forward rate of 8 % (a demo assumption: long-run inflation plus a real rate).
+DEMO_CURVE_MATURITIES: tuple[float, ...] = (1, 2, 3, 5, 7, 10)
+DEMO_CURVE_RATES: tuple[float, ...] = (0.145, 0.140, 0.135, 0.130, 0.125, 0.120)
+DEMO_UFR = 0.08
+
+
+def demo_curve() -> SmithWilsonCurve:
+    return smith_wilson(np.asarray(DEMO_CURVE_MATURITIES, dtype=float), np.asarray(DEMO_CURVE_RATES), DEMO_UFR)
+
+
+def present_value(flows: CashFlows, curve: SmithWilsonCurve) -> float:
+    """Present value at ``curve`` of a class's expected payments (segment 0), at their payment times in years."""
+    years = flows.times * ((flows.period_months or 12) / 12.0)
+    return float((flows.total[0] * curve.discount(years)).sum())
 
 
 if TYPE_CHECKING:
@@ -364,7 +381,8 @@ def run_demo(
     ulae = _ulae(runs, files["ulae"], claim_rows)
 
     warnings_by_class = [class_warnings(r) for r in runs]
-    summary = [_summary_row(r, float(ulae.reserve[i])) for i, r in enumerate(runs)]
+    curve = demo_curve()
+    summary = [_summary_row(r, float(ulae.reserve[i]), curve) for i, r in enumerate(runs)]
 
     step()
     source = {key: {"file": str(p.name), "sha256": file_sha256(p)} for key, p in files.items()}
@@ -435,8 +453,9 @@ def _ulae(runs: list[ClassRun], path: Path, rows: _ClaimRows) -> ULAEResult:
         segment_labels=[r.spec.code for r in runs])
 
 
-def _summary_row(r: ClassRun, ulae_reserve: float) -> dict[str, Any]:
+def _summary_row(r: ClassRun, ulae_reserve: float, curve: SmithWilsonCurve) -> dict[str, Any]:
     unpaid = float(r.unpaid.sum())
+    pv = present_value(r.cash_flows, curve)
     case = float(r.case_reserves.sum())
     return {
         "class": r.spec.code,
@@ -451,6 +470,7 @@ def _summary_row(r: ClassRun, ulae_reserve: float) -> dict[str, Any]:
         "cdr_se": float(r.cdr.total_se[0]) if r.cdr.total_se is not None else float("nan"),
         "ulae_reserve": ulae_reserve,
         "actual_unpaid": float(r.hindsight.sum()),
+        "pv_unpaid": pv,
     }
 
 
@@ -521,16 +541,18 @@ def _write_workbook(path: Path, document: dict[str, Any], runs: list[ClassRun], 
                              "The bootstrap runs on paid claims; for a class reserved on incurred claims its "
                              "simulations are scaled to the selected reserve (coefficient of variation kept)."])
 
+    curve = demo_curve()
     n_p = max(r.cash_flows.total.shape[1] for r in runs)
     labels = max((r.cash_flows.labels for r in runs), key=len)
     c_rows = []
     for r in runs:
         t = r.cash_flows.total[0]
         c_rows.append([r.spec.code, *[float(t[j]) if j < t.shape[0] else None for j in range(n_p)], float(t.sum()),
-                       float(r.cash_flows.total_duration[0])])
-    flows = SheetTable("Cash flows", "Expected payments of the selected reserve by calendar year, KZT (undiscounted)",
-                       ["class", *labels, "total", "mean term (years)"], c_rows,
-                       ["text"] + ["money"] * (n_p + 1) + ["factor"])
+                       float(r.cash_flows.total_duration[0]), present_value(r.cash_flows, curve)])
+    flows = SheetTable("Cash flows", "Expected payments of the selected reserve by calendar year, KZT; present value "
+                       "at the demo KZT curve (Smith–Wilson, UFR 8 %)",
+                       ["class", *labels, "total", "mean term (years)", "present value"], c_rows,
+                       ["text"] + ["money"] * (n_p + 1) + ["factor", "money"])
 
     l_rows = []
     for r in runs:
