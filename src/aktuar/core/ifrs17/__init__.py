@@ -1,0 +1,1 @@
+"""IFRS 17 measurement models (pure core: numpy in, dataclasses out)."""
