@@ -175,6 +175,13 @@ def demo(
         err.print(f"[yellow]{len(result.warnings)} warning(s)[/]; they are in {result.files['html'].name}")
     for label, path in result.files.items():
         out.print(f"  {label}: {path}")
+    ra = result.risk_adjustment
+    if ra is not None:
+        from aktuar.services.demo import DEMO_CLASS_CORRELATION, DEMO_RA_CONFIDENCE
+
+        out.print(f"IFRS 17 risk adjustment at {DEMO_RA_CONFIDENCE:.0%} confidence (bootstrap): "
+                  f"{ra.undiversified / 1e6:,.1f} mn by class, {ra.total / 1e6:,.1f} mn diversified "
+                  f"(correlation {DEMO_CLASS_CORRELATION} between classes)")
     g = result.governed
     if g is not None:
         out.print(

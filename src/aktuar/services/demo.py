@@ -45,6 +45,7 @@ import polars as pl
 
 from aktuar import __version__
 from aktuar.core.curves import SmithWilsonCurve, smith_wilson
+from aktuar.core.ifrs17.risk_adjustment import DiversifiedRA, diversify, ra_simulations
 from aktuar.core.reserving import ReserveResult, Triangle
 from aktuar.core.reserving.expenses import PaidToPaid, ULAEResult
 from aktuar.core.reserving.large_losses import ClaimData, LargeLossResult, LargeLossSmoothing
@@ -70,6 +71,21 @@ OUTPUT_FILES: dict[str, str] = {"workbook": "reserves.xlsx", "json": "reserves.j
 DEMO_CURVE_MATURITIES: tuple[float, ...] = (1, 2, 3, 5, 7, 10)
 DEMO_CURVE_RATES: tuple[float, ...] = (0.145, 0.140, 0.135, 0.130, 0.125, 0.120)
 DEMO_UFR = 0.08
+# IFRS 17 risk adjustment of the demo: confidence level of the bootstrap reserve distributions, diversified
+# between classes with one illustrative correlation (a demo assumption, to be set by the methodology).
+DEMO_RA_CONFIDENCE = 0.75
+DEMO_CLASS_CORRELATION = 0.25
+
+
+def demo_risk_adjustment(runs: list[ClassRun]) -> tuple[list[float], DiversifiedRA]:
+    """Stand-alone RA per class at DEMO_RA_CONFIDENCE from its (scaled) bootstrap simulations, and the RA
+    diversified across classes by a correlation matrix with DEMO_CLASS_CORRELATION off the diagonal."""
+    ras = [ra_simulations(r.bootstrap.components["total_ibnr_sims"][0] * r.bootstrap_scale, DEMO_RA_CONFIDENCE).ra[0]
+           for r in runs]
+    n = len(runs)
+    corr = np.full((n, n), DEMO_CLASS_CORRELATION)
+    np.fill_diagonal(corr, 1.0)
+    return [float(x) for x in ras], diversify(np.asarray(ras), corr)
 
 
 def demo_curve() -> SmithWilsonCurve:
@@ -165,6 +181,7 @@ class DemoResult:
     ulae: ULAEResult
     warnings: list[str]
     governed: GovernedDemo | None = None
+    risk_adjustment: DiversifiedRA | None = None
 
 
 def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
@@ -383,6 +400,10 @@ def run_demo(
     warnings_by_class = [class_warnings(r) for r in runs]
     curve = demo_curve()
     summary = [_summary_row(r, float(ulae.reserve[i]), curve) for i, r in enumerate(runs)]
+    ra_classes, ra_total = demo_risk_adjustment(runs)
+    for row, ra, alloc in zip(summary, ra_classes, ra_total.allocated, strict=True):
+        row["ra75"] = ra
+        row["ra75_diversified"] = float(alloc)
 
     step()
     source = {key: {"file": str(p.name), "sha256": file_sha256(p)} for key, p in files.items()}
@@ -424,7 +445,7 @@ def run_demo(
 
         governed = run_governed_demo(folder, files["transactions"], valuation, progress=governed_progress)
         files = {**files, "data directory": governed.data_dir}
-    return DemoResult(summary, files, runs, ulae, flat, governed)
+    return DemoResult(summary, files, runs, ulae, flat, governed, ra_total)
 
 
 def _ulae(runs: list[ClassRun], path: Path, rows: _ClaimRows) -> ULAEResult:
