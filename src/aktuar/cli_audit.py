@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from aktuar.cli_common import default_actor
 from aktuar.cli_common import open_database as _database
 from aktuar.errors import InputError
 from aktuar.security import audit
@@ -30,15 +31,8 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _default_actor(db: Database) -> Actor:
-    """The logged-in user of this command line (``aktuar.services.accounts.cli_actor``)."""
-    from aktuar.services.accounts import cli_actor
-
-    return cli_actor(db)
-
-
 # Who acts: the accounts session by default; replaced in tests (or by an interface that authenticates otherwise).
-ACTOR_PROVIDER: Callable[[Database], Actor] = _default_actor
+ACTOR_PROVIDER: Callable[[Database], Actor] = default_actor
 
 
 def _actor(db: Database, as_user: str | None) -> Actor:

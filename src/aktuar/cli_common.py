@@ -45,11 +45,9 @@ def open_database() -> Iterator[Database]:
             db.dispose()
 
 
-def logged_in_actor(db: Database) -> Actor:
-    """The logged-in person (session file) or API token (``AKTUAR_TOKEN``); otherwise the reason, exit 2."""
+def default_actor(db: Database) -> Actor:
+    """The logged-in user of this command line: the session of ``aktuar users login`` or ``$AKTUAR_TOKEN``
+    (``aktuar.services.accounts.cli_actor``; imported when needed, not at start-up)."""
     from aktuar.services.accounts import cli_actor
 
-    try:
-        return cli_actor(db)
-    except AktuarError as exc:
-        fail(str(exc))
+    return cli_actor(db)

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from aktuar.cli_common import fail
+from aktuar.cli_common import default_actor, fail
 from aktuar.errors import AktuarError, InputError
 from aktuar.security.context import Actor
 from aktuar.store.db import Database, Settings
@@ -29,15 +29,8 @@ out = Console()
 err = Console(stderr=True)
 
 
-def _default_actor(db: Database) -> Actor:
-    """The logged-in user of this command line: the session of ``aktuar users login`` or ``$AKTUAR_TOKEN``."""
-    from aktuar.services.accounts import cli_actor
-
-    return cli_actor(db)
-
-
 # Who acts: replaced in tests (and by an interface that authenticates differently).
-ACTOR_PROVIDER: Callable[[Database], Actor] = _default_actor
+ACTOR_PROVIDER: Callable[[Database], Actor] = default_actor
 
 
 @contextmanager

@@ -23,6 +23,7 @@ References
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, cast, get_args
@@ -108,8 +109,38 @@ def _annual_rate(value: float, name: str) -> float:
 # --------------------------------------------------------------------------------------------------- Curve
 
 
+class _RateQueries(ABC):
+    """Spot and forward rates derived from a curve's discount factors (shared by every curve type)."""
+
+    @abstractmethod
+    def discount(self, t: ArrayLike) -> FloatArray:
+        """Discount factor ``P(t)``."""
+
+    @abstractmethod
+    def spot_continuous(self, t: ArrayLike) -> FloatArray:
+        """Continuously compounded spot rate, with the curve type's limit at ``t = 0``."""
+
+    def _log_discount(self, t: FloatArray) -> FloatArray:
+        return cast(FloatArray, np.log(self.discount(t)))
+
+    def spot(self, t: ArrayLike) -> FloatArray:
+        """Annually compounded spot rate ``P(t)^(-1/t) - 1``; at ``t = 0`` its limit."""
+        return cast(FloatArray, np.expm1(self.spot_continuous(t)))
+
+    def forward_continuous(self, t1: ArrayLike, t2: ArrayLike) -> FloatArray:
+        """Continuously compounded forward rate ``ln(P(t1)/P(t2)) / (t2 - t1)`` for ``t2 > t1``."""
+        a, b = _times(t1, "t1"), _times(t2, "t2")
+        if np.any(b <= a):
+            raise InputError("A forward rate needs t2 > t1.")
+        return (self._log_discount(a) - self._log_discount(b)) / (b - a)
+
+    def forward(self, t1: ArrayLike, t2: ArrayLike) -> FloatArray:
+        """Annually compounded forward rate between ``t1`` and ``t2``: ``(P(t1)/P(t2))^(1/(t2-t1)) - 1``."""
+        return cast(FloatArray, np.expm1(self.forward_continuous(t1, t2)))
+
+
 @dataclass(frozen=True, eq=False)
-class Curve:
+class Curve(_RateQueries):
     """A discount curve given by annually compounded spot rates at node maturities.
 
     ``maturities`` (years, strictly increasing, > 0) and ``rates`` (annual compounding, > -100 %) are the
@@ -178,21 +209,6 @@ class Curve:
         z = -self._log_discount(safe) / safe
         return cast(FloatArray, np.where(tt > 0.0, z, math.log1p(float(self.rates[0]))))
 
-    def spot(self, t: ArrayLike) -> FloatArray:
-        """Annually compounded spot rate ``P(t)^(-1/t) - 1``; at ``t = 0`` its limit."""
-        return cast(FloatArray, np.expm1(self.spot_continuous(t)))
-
-    def forward_continuous(self, t1: ArrayLike, t2: ArrayLike) -> FloatArray:
-        """Continuously compounded forward rate ``ln(P(t1)/P(t2)) / (t2 - t1)`` for ``t2 > t1``."""
-        a, b = _times(t1, "t1"), _times(t2, "t2")
-        if np.any(b <= a):
-            raise InputError("A forward rate needs t2 > t1.")
-        return (self._log_discount(a) - self._log_discount(b)) / (b - a)
-
-    def forward(self, t1: ArrayLike, t2: ArrayLike) -> FloatArray:
-        """Annually compounded forward rate between ``t1`` and ``t2``: ``(P(t1)/P(t2))^(1/(t2-t1)) - 1``."""
-        return cast(FloatArray, np.expm1(self.forward_continuous(t1, t2)))
-
     def shift(self, bp: float) -> Curve:
         """The curve with every node spot rate (annual compounding) moved by ``bp`` basis points (parallel)."""
         return Curve(self.maturities, self.rates + float(bp) / 10_000.0, self.interpolation)
@@ -236,7 +252,7 @@ def _wilson_dt(t: FloatArray, u: FloatArray, alpha: float, omega: float) -> Floa
 
 
 @dataclass(frozen=True, eq=False)
-class SmithWilsonCurve:
+class SmithWilsonCurve(_RateQueries):
     """A Smith–Wilson curve: ``P(t) = e^{-ωt} − Σ_j ζ_j W(t, u_j)`` (EIOPA technical documentation §7).
 
     ``maturities``/``rates`` are the calibration inputs (zero-coupon, in ``compounding``), ``ufr`` the
@@ -281,21 +297,6 @@ class SmithWilsonCurve:
         safe = np.where(tt > 0.0, tt, 1.0)
         z = -np.log(self.discount(safe)) / safe
         return cast(FloatArray, np.where(tt > 0.0, z, self.forward_instantaneous(np.zeros_like(tt))))
-
-    def spot(self, t: ArrayLike) -> FloatArray:
-        """Annually compounded spot ``P(t)^(-1/t) − 1``."""
-        return cast(FloatArray, np.expm1(self.spot_continuous(t)))
-
-    def forward_continuous(self, t1: ArrayLike, t2: ArrayLike) -> FloatArray:
-        """Continuously compounded forward ``ln(P(t1)/P(t2)) / (t2 − t1)`` for ``t2 > t1``."""
-        a, b = _times(t1, "t1"), _times(t2, "t2")
-        if np.any(b <= a):
-            raise InputError("A forward rate needs t2 > t1.")
-        return np.log(self.discount(a) / self.discount(b)) / (b - a)
-
-    def forward(self, t1: ArrayLike, t2: ArrayLike) -> FloatArray:
-        """Annually compounded forward between ``t1`` and ``t2``."""
-        return cast(FloatArray, np.expm1(self.forward_continuous(t1, t2)))
 
     def with_premium(self, illiquidity_premium: float) -> SmithWilsonCurve:
         """Bottom-up: add the premium to the liquid input rates, then re-extrapolate with the same UFR and α.
