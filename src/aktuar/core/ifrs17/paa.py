@@ -24,6 +24,7 @@ Pure calculation: numpy in, dataclasses out. Money float64, unrounded; liabiliti
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -34,15 +35,19 @@ from aktuar.errors import InputError
 FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
+    "ContractLRC",
     "LICRollForward",
     "LRCRollForward",
     "PAAResult",
     "lic_measurement",
     "lic_rollforward",
     "loss_component",
+    "lrc_from_contracts",
     "lrc_rollforward",
     "paa_group",
     "passage_of_time_pattern",
+    "proportional_reinsurance_paa",
+    "ProportionalReinsurancePAA",
 ]
 
 
@@ -310,4 +315,239 @@ def paa_group(
         np.asarray(isr, dtype=np.float64),
         np.asarray(ife, dtype=np.float64),
         np.asarray(isr - ife, dtype=np.float64),
+    )
+
+
+# ------------------------------------------------------------------------------------ LRC from contract data
+CoverageBasis = Literal["days", "months"]
+
+
+def _coverage_position(d: npt.NDArray[Any], basis: CoverageBasis) -> FloatArray:
+    """Position of the start of day ``d`` on the time axis of ``basis``: days since the epoch, or months since
+    the epoch with the day as a fraction of its month (so 1 Jul → 1 May is exactly 10 months)."""
+    days = d.astype("datetime64[D]")
+    if basis == "days":
+        return days.astype(np.int64).astype(np.float64)
+    month = days.astype("datetime64[M]")
+    first = month.astype("datetime64[D]")
+    length = ((month + 1).astype("datetime64[D]") - first).astype(np.int64)
+    return np.asarray(month.astype(np.int64) + (days - first).astype(np.int64) / length, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class ContractLRC:
+    """LRC of groups built contract by contract over reporting periods (para 55, B126(a)).
+
+    ``boundaries`` (K+1,) are the reporting dates ``D0 < D1 < … < DK``; period ``k`` (index ``k−1`` in the
+    (G, K) arrays) runs from the day after ``D(k−1)`` to ``Dk`` inclusive. ``unearned`` (G, K+1) is the premium
+    for coverage after each boundary of the contracts recognised by then, ``closing`` (G, K+1) the LRC
+    (excluding any loss component) at each boundary. ``closing[:, 0]`` is the opening of the first period.
+    """
+
+    boundaries: npt.NDArray[np.datetime64]
+    premiums_received: FloatArray
+    acquisition_paid: FloatArray
+    acquisition_amortisation: FloatArray
+    acquisition_expensed: FloatArray
+    insurance_revenue: FloatArray
+    unearned: FloatArray
+    closing: FloatArray
+    expense_acquisition: bool
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.closing.shape[0])
+
+    def rollforward(self, g: int) -> LRCRollForward:
+        """Group ``g`` as an :class:`LRCRollForward` over the K reporting periods (no financing component)."""
+        if not 0 <= g < self.n_groups:
+            raise InputError(f"there is no group {g}: groups are 0…{self.n_groups - 1}.")
+        rev = self.insurance_revenue[g]
+        total = float(rev.sum())
+        pattern = rev / total if total > 0 else np.zeros_like(rev)
+        k = rev.shape[0]
+        return LRCRollForward(
+            np.array(self.closing[g, :-1]), np.array(self.premiums_received[g]), np.array(self.acquisition_paid[g]),
+            np.array(self.acquisition_amortisation[g]), np.array(self.acquisition_expensed[g]), np.zeros(k),
+            np.array(rev), np.array(self.closing[g, 1:]), np.asarray(pattern, dtype=np.float64), total,
+            self.expense_acquisition, False,
+        )
+
+
+def lrc_from_contracts(
+    premium: ArrayLike,
+    coverage_start: ArrayLike,
+    coverage_end: ArrayLike,
+    boundaries: ArrayLike,
+    *,
+    received: ArrayLike | None = None,
+    acquisition: ArrayLike | None = None,
+    group: ArrayLike | None = None,
+    n_groups: int | None = None,
+    basis: CoverageBasis = "days",
+    expense_acquisition: bool = False,
+) -> ContractLRC:
+    """LRC of groups of contracts under the PAA from contract data, by passage of time (B126(a)).
+
+    Each contract ``i`` covers ``coverage_start[i]`` … ``coverage_end[i]`` (inclusive dates). Its premium is
+    received, and its acquisition cash flows paid, on ``received[i]`` (default: the coverage start). Revenue of
+    a period is the premium × the share of the contract's coverage in the period (by day, or by month with
+    ``basis="months"`` as in IASB Example 10); acquisition cash flows are amortised on the same basis (para
+    55(a)(iii), B125), or expensed when paid with ``expense_acquisition`` (para 59(a); the caller checks the
+    coverage is at most one year). A contract is recognised (para 25) from the earlier of coverage start and
+    receipt; before receipt its earned premium is a receivable that reduces the LRC.
+
+    ``group`` (N,) integer group codes 0…G−1 (default: one group). Returns (G, K) movements per period.
+    """
+    p = _series(premium, None, "premium")
+    n = p.shape[0]
+    acq = _series(acquisition, n, "acquisition")
+    if np.any(p < 0) or np.any(acq < 0):
+        raise InputError("premium and acquisition cash flows are amounts received or paid: they must be ≥ 0.")
+    start = np.asarray(coverage_start, dtype="datetime64[D]")
+    end = np.asarray(coverage_end, dtype="datetime64[D]")
+    paid_on = start if received is None else np.asarray(received, dtype="datetime64[D]")
+    b = np.atleast_1d(np.asarray(boundaries, dtype="datetime64[D]"))
+    if start.shape != (n,) or end.shape != (n,) or paid_on.shape != (n,):
+        raise InputError("coverage_start, coverage_end and received need one date per contract.")
+    if np.isnat(start).any() or np.isnat(end).any() or np.isnat(paid_on).any() or np.isnat(b).any():
+        raise InputError("every contract needs its coverage start, coverage end and receipt dates.")
+    if b.shape[0] < 2 or np.any(np.diff(b) <= np.timedelta64(0, "D")):
+        raise InputError("give at least two reporting dates in increasing order (the opening and a closing).")
+    if np.any(end < start):
+        i = int(np.flatnonzero(end < start)[0])
+        raise InputError(f"contract {i + 1}: the coverage ends before it starts.")
+    if basis not in ("days", "months"):
+        raise InputError(f"unknown coverage basis '{basis}': use days or months.")
+    if group is None:
+        codes = np.zeros(n, dtype=np.int64)
+        g_count = 1 if n_groups is None else int(n_groups)
+    else:
+        codes = np.asarray(group, dtype=np.int64)
+        if codes.shape != (n,):
+            raise InputError("group needs one code per contract.")
+        g_count = int(codes.max()) + 1 if n_groups is None and n else int(n_groups or 0)
+        if n and (codes.min() < 0 or codes.max() >= g_count):
+            raise InputError(f"group codes must lie in 0…{g_count - 1}.")
+    k = b.shape[0] - 1
+
+    one = np.timedelta64(1, "D")
+    pos_start = _coverage_position(start, basis)
+    pos_end = _coverage_position(end + one, basis)
+    pos_b = _coverage_position(b + one, basis)  # a boundary date's coverage ends with the day
+    length = pos_end - pos_start
+    # share of each contract's coverage up to each boundary (N, K+1)
+    upto = np.clip((pos_b[None, :] - pos_start[:, None]) / np.where(length > 0, length, 1.0)[:, None], 0.0, 1.0)
+    upto[length <= 0] = (pos_b[None, :] >= pos_end[length <= 0, None]).astype(np.float64)
+    recognised = (np.minimum(start, paid_on)[:, None] <= b[None, :])
+    got = paid_on[:, None] <= b[None, :]
+    earned = upto * p[:, None]
+    unearned_c = np.where(recognised, p[:, None] - earned, 0.0)
+    amortised = upto * acq[:, None]
+
+    def by_group(x: FloatArray) -> FloatArray:
+        out = np.zeros((g_count, x.shape[1]))
+        np.add.at(out, codes, x)
+        return out
+
+    rec_cum = by_group(np.where(got, p[:, None], 0.0))
+    acq_cum = by_group(np.where(got, acq[:, None], 0.0))
+    earned_cum = by_group(earned)
+    amort_cum = by_group(amortised)
+    unearned = by_group(unearned_c)
+    if expense_acquisition:
+        closing = rec_cum - earned_cum
+        acq_lrc = np.zeros((g_count, k))
+        amort = np.zeros((g_count, k))
+        expensed = np.diff(acq_cum, axis=1)
+    else:
+        closing = rec_cum - earned_cum - acq_cum + amort_cum
+        acq_lrc = np.diff(acq_cum, axis=1)
+        amort = np.diff(amort_cum, axis=1)
+        expensed = np.zeros((g_count, k))
+    return ContractLRC(
+        b, np.diff(rec_cum, axis=1), acq_lrc, amort, expensed, np.diff(earned_cum, axis=1), unearned, closing,
+        bool(expense_acquisition),
+    )
+
+
+# ------------------------------------------------------------------- reinsurance held under the PAA (para 69–70A)
+@dataclass(frozen=True)
+class ProportionalReinsurancePAA:
+    """A quota share held, measured by the PAA (para 69–70A), per period (K,) or at each boundary (K+1,).
+
+    Assets are positive. Asset for remaining coverage ``arc`` = reinsurance premiums paid less their allocation
+    (para 55 applied to reinsurance held, para 69) plus the loss-recovery component (para 70A, 66A–66B: the loss
+    on underlying onerous contracts × the share of their claims recovered). Asset for incurred claims ``aic`` =
+    share × (PV of the underlying incurred claims + their RA, the risk transferred, para 64) less the reinsurer's
+    non-performance risk (para 63: probability of default × loss given default of the recoveries). The net
+    expense from reinsurance (para 86) = ``premium_allocation − amounts_recovered``.
+    """
+
+    share: float
+    premiums_paid: FloatArray
+    premium_allocation: FloatArray
+    loss_recovery_component: FloatArray
+    loss_recovery_change: FloatArray
+    arc: FloatArray
+    aic_gross: FloatArray
+    non_performance: FloatArray
+    aic: FloatArray
+    recoveries_received: FloatArray
+    recoveries_incurred: FloatArray
+    finance_income: FloatArray
+    amounts_recovered: FloatArray
+    net_expense: FloatArray
+
+
+def proportional_reinsurance_paa(
+    share: float,
+    underlying_premiums: ArrayLike,
+    underlying_revenue: ArrayLike,
+    underlying_loss_component: ArrayLike,
+    underlying_lic: ArrayLike,
+    underlying_claims_paid: ArrayLike,
+    underlying_lic_finance: ArrayLike,
+    *,
+    ceding_commission: float = 0.0,
+    default_probability: float = 0.0,
+    loss_given_default: float = 0.0,
+    opening_arc: float = 0.0,
+) -> ProportionalReinsurancePAA:
+    """Measure a quota share of ``share`` on an underlying PAA portfolio.
+
+    Underlying per period (K,): premiums received, insurance revenue, claims paid, finance expense of the LIC;
+    at each boundary (K+1,): loss component, LIC (PV + RA). The reinsurance premium is ``share × premium × (1 −
+    ceding_commission)`` (a commission not contingent on claims reduces the premium, para 86, B. IE Example 11),
+    paid with the underlying premium and allocated like the underlying revenue. ``opening_arc`` is the asset
+    for remaining coverage at the first boundary excluding the loss-recovery component.
+    """
+    for name, value in (("share", share), ("ceding_commission", ceding_commission),
+                        ("default_probability", default_probability), ("loss_given_default", loss_given_default)):
+        if not (np.isfinite(value) and 0.0 <= value <= 1.0):
+            raise InputError(f"{name} must lie between 0 and 1 (a fraction), not {value}.")
+    prem = _series(underlying_premiums, None, "underlying_premiums")
+    k = prem.shape[0]
+    rev = _series(underlying_revenue, k, "underlying_revenue")
+    paid = _series(underlying_claims_paid, k, "underlying_claims_paid")
+    fin = _series(underlying_lic_finance, k, "underlying_lic_finance")
+    lc = _series(underlying_loss_component, k + 1, "underlying_loss_component")
+    lic = _series(underlying_lic, k + 1, "underlying_lic")
+    rate = share * (1.0 - ceding_commission)
+    paid_re = rate * prem
+    alloc = rate * rev
+    lrc_comp = share * lc
+    lrc_change = np.diff(lrc_comp)
+    base = float(opening_arc) + np.concatenate([[0.0], np.cumsum(paid_re - alloc)])
+    arc = base + lrc_comp
+    aic_gross = share * lic
+    npr = default_probability * loss_given_default * aic_gross
+    aic = aic_gross - npr
+    received = share * paid
+    fin_income = share * fin * (1.0 - default_probability * loss_given_default)
+    incurred = np.diff(aic) + received - fin_income
+    recovered = incurred + lrc_change
+    return ProportionalReinsurancePAA(
+        float(share), paid_re, alloc, lrc_comp, lrc_change, arc, aic_gross, npr, aic, received, incurred, fin_income,
+        recovered, alloc - recovered,
     )
