@@ -359,8 +359,10 @@ def test_property_mra_with_full_information_equals_full_retrospective(
     assert mra.pv_future_cash_flows == pytest.approx(full.pv_future_cash_flows, abs=tol)
     assert mra.csm == pytest.approx(full.csm, abs=tol)
     assert mra.liability == pytest.approx(full.liability, abs=tol)
-    if full.loss_component == 0.0:
-        assert mra.loss_component == 0.0
+    if full.csm > tol:  # a group with a CSM at transition has no loss component under either approach
+        assert mra.loss_component == 0.0 and full.loss_component == 0.0
+    # an onerous group's loss component before transition is allocated by coverage units under the MRA (C16–C17,
+    # a permitted systematic basis) and by the para 50(a) ratio retrospectively, so the two may differ
 
 
 @settings(max_examples=50, deadline=None)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ import numpy as np
 from aktuar import __version__
 from aktuar.core.reserving import ReserveResult
 from aktuar.errors import InputError
+from aktuar.fsutil import atomic_write
 
 SCHEMA = "aktuar-reserve/1"
 FORMATS = ("json", "csv", "xlsx")
@@ -118,26 +117,8 @@ def to_document(results: Sequence[ReserveResult], *, method: str, options: dict[
     }
 
 
-def _atomic_write(path: Path, write: Any, binary: bool = False) -> None:
-    path = Path(path)
-    if not path.parent.exists():
-        raise InputError(f"the output folder {path.parent} does not exist: create it or choose another --out")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes the file private; outputs get the usual permissions
-    try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_json(path: Path, document: dict[str, Any]) -> None:
-    _atomic_write(path, lambda fh: json.dump(document, fh, ensure_ascii=False, indent=1, allow_nan=False))
+    atomic_write(path, lambda fh: json.dump(document, fh, ensure_ascii=False, indent=1, allow_nan=False))
 
 
 def _flat_rows(document: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
@@ -167,13 +148,13 @@ def write_csv(path: Path, document: dict[str, Any]) -> None:
         for row in rows:
             w.writerow(["" if v is None else (repr(v) if isinstance(v, float) else v) for v in row])
 
-    _atomic_write(path, write)
+    atomic_write(path, write)
 
 
 def write_xlsx(path: Path, document: dict[str, Any], results: Sequence[ReserveResult]) -> None:
     from aktuar.reports.workbook import reserve_workbook
 
-    _atomic_write(path, lambda fh: reserve_workbook(fh, document, results), binary=True)
+    atomic_write(path, lambda fh: reserve_workbook(fh, document, results), binary=True)
 
 
 def write_output(path: Path, results: Sequence[ReserveResult], document: dict[str, Any]) -> None:

@@ -17,7 +17,7 @@ from aktuar.core.reserving import ReserveResult
 MAX_DETAIL_SHEETS = 60
 
 
-def _sheet_name(label: str, used: set[str]) -> str:
+def sheet_name(label: str, used: set[str]) -> str:
     base = re.sub(r"[\[\]:*?/\\]", "_", label)[:28] or "segment"
     name, i = base, 2
     while name.lower() in used:
@@ -125,14 +125,14 @@ def _reserve_workbook(fh: BinaryIO, document: dict[str, Any], results: Sequence[
     styles = {"bold": bold, "title": title, "money": money, "factor": factor, "pct": pct,
               "int": wb.add_format({"num_format": "0"}), "text": None}
     for table in tables:
-        _table_sheet(wb, table, _sheet_name(table.name, used), styles)
+        _table_sheet(wb, table, sheet_name(table.name, used), styles)
 
     n_detail = 0
     for res in results:
         for s in range(res.triangle.n_segments):
             if n_detail >= MAX_DETAIL_SHEETS:
                 break
-            _segment_sheet(wb, res, s, _sheet_name(res.triangle.segment_label(s), used), bold, money, factor)
+            _segment_sheet(wb, res, s, sheet_name(res.triangle.segment_label(s), used), bold, money, factor)
             n_detail += 1
 
     about = wb.add_worksheet("About")
