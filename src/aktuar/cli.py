@@ -182,6 +182,10 @@ def demo(
         out.print(f"IFRS 17 risk adjustment at {DEMO_RA_CONFIDENCE:.0%} confidence (bootstrap): "
                   f"{ra.undiversified / 1e6:,.1f} mn by class, {ra.total / 1e6:,.1f} mn diversified "
                   f"(correlation {DEMO_CLASS_CORRELATION} between classes)")
+    if result.ifrs17 is not None:
+        from aktuar.cli_ifrs17 import print_summary
+
+        print_summary(result.ifrs17.summary)
     g = result.governed
     if g is not None:
         out.print(
@@ -194,7 +198,7 @@ def demo(
 
 def _register_subcommands() -> None:
     """The platform's command groups (each a Typer app in its own module)."""
-    from aktuar import cli_audit, cli_backup, cli_db, cli_methodology, cli_runs, cli_users
+    from aktuar import cli_audit, cli_backup, cli_db, cli_ifrs17, cli_methodology, cli_runs, cli_users
 
     app.add_typer(cli_db.app, name="db")
     app.add_typer(cli_users.app, name="users")
@@ -202,6 +206,7 @@ def _register_subcommands() -> None:
     app.add_typer(cli_methodology.app, name="methodology")
     app.add_typer(cli_runs.app, name="runs")
     app.add_typer(cli_backup.app, name="backup")
+    app.add_typer(cli_ifrs17.app, name="ifrs17")
 
 
 _register_subcommands()

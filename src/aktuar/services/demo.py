@@ -32,7 +32,6 @@ compare every method with them ("hindsight"), which no real reserving exercise c
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -52,6 +51,7 @@ from aktuar.core.reserving.large_losses import ClaimData, LargeLossResult, Large
 from aktuar.core.reserving.patterns import CashFlows, cash_flows
 from aktuar.demo.synthetic import CLASSES, CURRENCY, VALUATION, ClassSpec, DemoInsurer, generate_insurer
 from aktuar.errors import InputError
+from aktuar.fsutil import atomic_write
 from aktuar.services.inputs import file_sha256
 from aktuar.services.reserving import ReserveRequest, estimate, run_reserving
 
@@ -100,6 +100,7 @@ def present_value(flows: CashFlows, curve: SmithWilsonCurve) -> float:
 
 if TYPE_CHECKING:
     from aktuar.services.demo_platform import GovernedDemo
+    from aktuar.services.ifrs17 import CloseRun
 
 
 @dataclass(frozen=True)
@@ -182,27 +183,14 @@ class DemoResult:
     warnings: list[str]
     governed: GovernedDemo | None = None
     risk_adjustment: DiversifiedRA | None = None
-
-
-def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write through a temporary file beside ``path`` and rename it into place: never a half-written file
-    (the temporary file is created with the user's default permissions)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        if tmp.exists():
-            tmp.unlink()
-        raise
+    ifrs17: CloseRun | None = None
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
     def write(fh: BinaryIO) -> None:
         fh.write(data)
 
-    _atomic_write(path, write)
+    atomic_write(path, write, binary=True)
 
 
 def _write_inputs(insurer: DemoInsurer, folder: Path) -> dict[str, Path]:
@@ -341,11 +329,14 @@ def run_demo(
     scale: float = 1.0,
     sims: int = 1000,
     platform: bool = True,
+    ifrs17: bool = True,
 ) -> DemoResult:
     """Generate the demo insurer into ``folder``, reserve every class and write the workbook and the page.
 
     With ``platform`` the governed part follows (demo users with two-factor login, a coordinated methodology, a
     run prepared, reviewed and approved by three people, the audit trail verified; see ``demo_platform``).
+    With ``ifrs17`` the demo insurer's IFRS 17 close for two reporting dates follows in ``folder/ifrs17`` (its
+    inputs, configuration and results; see ``aktuar.demo.ifrs17_inputs``).
     ``progress(step, done, total)`` is called before every step. ``scale`` multiplies the claim counts (1.0:
     about 100 000 transactions); ``sims`` is the number of bootstrap simulations per class.
     """
@@ -360,7 +351,7 @@ def run_demo(
     folder.mkdir(parents=True, exist_ok=True)
     classes = CLASSES
     steps = ["synthetic insurer", "input files", "triangles", *[f"reserving {c.code}" for c in classes],
-             "claims-settlement expenses", "workbook", "HTML summary"]
+             "claims-settlement expenses", "workbook", "HTML summary", *(["IFRS 17 close"] if ifrs17 else [])]
     total = len(steps)
     done = 0
 
@@ -430,6 +421,10 @@ def run_demo(
     report = _html_report(insurer, runs, ulae, warnings_by_class, source, seed, sims)
     html_path = folder / OUTPUT_FILES["html"]
     _write_bytes(html_path, render_reserve_report(report).encode("utf-8"))
+    close = None
+    if ifrs17:
+        step()
+        close = run_demo_close(folder / "ifrs17", seed=seed, scale=scale)
     if progress is not None:
         progress("done", total, total)
 
@@ -445,7 +440,19 @@ def run_demo(
 
         governed = run_governed_demo(folder, files["transactions"], valuation, progress=governed_progress)
         files = {**files, "data directory": governed.data_dir}
-    return DemoResult(summary, files, runs, ulae, flat, governed, ra_total)
+    if close is not None:
+        files = {**files, "IFRS 17 results": close.files["balances"].parent}
+    return DemoResult(summary, files, runs, ulae, flat, governed, ra_total, close)
+
+
+def run_demo_close(folder: Path, *, seed: int = 2026, scale: float = 1.0) -> CloseRun:
+    """The demo insurer's IFRS 17 close: inputs and configuration into ``folder``, results into
+    ``folder/results`` (the same as ``aktuar ifrs17 measure folder/ifrs17.toml --out folder/results``)."""
+    from aktuar.demo.ifrs17_inputs import write_demo_close_inputs
+    from aktuar.services.ifrs17 import run_close
+
+    config = write_demo_close_inputs(folder, seed=seed, scale=scale)
+    return run_close(config, folder / "results")
 
 
 def _ulae(runs: list[ClassRun], path: Path, rows: _ClaimRows) -> ULAEResult:
@@ -612,7 +619,7 @@ def _write_workbook(path: Path, document: dict[str, Any], runs: list[ClassRun], 
         reserve_workbook_with_tables(fh, document, [r.mack for r in runs],
                                      [overview, methods, boot, flows, large, large_list, ulae_sheet])
 
-    _atomic_write(path, write)
+    atomic_write(path, write, binary=True)
 
 
 def _html_report(insurer: DemoInsurer, runs: list[ClassRun], ulae: ULAEResult, warnings: list[list[str]],

@@ -1,0 +1,199 @@
+"""Input files of an IFRS 17 close: contracts (non-life, PAA) and discount curves per reporting date.
+
+Formats (CSV, XLSX or Parquet; column names matched ignoring case and spaces) are documented in docs/ifrs17.md.
+Every error names the file, the row and the column and says what to fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from aktuar.core.ifrs17.aggregation import GroupRegister
+from aktuar.data.readers import (
+    Table,
+    check_unique,
+    date_column,
+    number_column,
+    read_table,
+    resolve_columns,
+    text_column,
+)
+
+FloatArray = npt.NDArray[np.float64]
+DateArray = npt.NDArray[np.datetime64]
+
+CONTRACT_COLUMNS = {
+    "contract_id": "contract_id", "portfolio": "portfolio", "issue_date": "issue_date",
+    "coverage_start": "coverage_start", "coverage_end": "coverage_end", "premium": "premium",
+    "acquisition_cost": "acquisition_cost", "premium_received": "premium_received_date",
+    "policy_count": "policy_count", "expected_loss_ratio": "expected_loss_ratio",
+}
+CURVE_COLUMNS = {"reporting_date": "reporting_date", "maturity": "maturity", "rate": "rate"}
+
+
+@dataclass(frozen=True)
+class Contracts:
+    """Contracts (or blocks of contracts issued together) of one or more portfolios, columnar."""
+
+    file: str
+    rows: npt.NDArray[np.int64]
+    contract_id: tuple[str, ...]
+    portfolio: tuple[str, ...]
+    issue_date: DateArray
+    coverage_start: DateArray
+    coverage_end: DateArray
+    premium: FloatArray
+    acquisition_cost: FloatArray
+    premium_received: DateArray
+    policy_count: FloatArray
+    expected_loss_ratio: FloatArray  # pricing loss ratio per contract; NaN where not given
+
+    def __len__(self) -> int:
+        return len(self.contract_id)
+
+    def take(self, mask: npt.NDArray[np.bool_]) -> Contracts:
+        idx = np.flatnonzero(mask)
+        return Contracts(
+            self.file, self.rows[idx], tuple(self.contract_id[i] for i in idx),
+            tuple(self.portfolio[i] for i in idx), self.issue_date[idx], self.coverage_start[idx],
+            self.coverage_end[idx], self.premium[idx], self.acquisition_cost[idx], self.premium_received[idx],
+            self.policy_count[idx], self.expected_loss_ratio[idx],
+        )
+
+
+def read_contracts(path: str | Path, *, portfolio: str | None = None) -> Contracts:
+    """Read a contracts file; with ``portfolio`` keep only that portfolio's rows (error if it has none)."""
+    table = read_table(path)
+    cols = resolve_columns(table, CONTRACT_COLUMNS, required=("contract_id", "portfolio", "issue_date",
+                                                               "coverage_start", "coverage_end", "premium"),
+                           purpose="(a contracts file of an IFRS 17 close)")
+    if table.height == 0:
+        raise table.error("the file has no contracts: add one row per contract (or block of contracts)")
+    ids = text_column(table, _c(cols, "contract_id"))
+    port = text_column(table, _c(cols, "portfolio"))
+    check_unique(table, [_c(cols, "contract_id")], what="contract_id")
+    issue = date_column(table, _c(cols, "issue_date"))
+    start = date_column(table, _c(cols, "coverage_start"))
+    end = date_column(table, _c(cols, "coverage_end"))
+    premium = number_column(table, _c(cols, "premium"), what="a premium amount")
+    _non_negative(table, premium, _c(cols, "premium"), "a premium")
+    acq = _optional_number(table, cols.get("acquisition_cost"), "an acquisition cost")
+    count = _optional_number(table, cols.get("policy_count"), "a number of policies", default=1.0)
+    if cols.get("expected_loss_ratio"):
+        elr = number_column(table, _c(cols, "expected_loss_ratio"), allow_blank=True, what="a loss ratio such as 0.65")
+        bad = np.flatnonzero(~np.isnan(elr) & ((elr < 0) | (elr > 10)))
+        if bad.size:
+            raise table.error(f"{elr[bad[0]]} is not a plausible loss ratio: write 65 % as 0.65", index=int(bad[0]),
+                              column=_c(cols, "expected_loss_ratio"))
+    else:
+        elr = np.full(table.height, np.nan)
+    if cols.get("premium_received"):
+        received = date_column(table, _c(cols, "premium_received"), allow_blank=True)
+        received = np.where(np.isnat(received), start, received)
+    else:
+        received = start.copy()
+    bad = np.flatnonzero(end < start)
+    if bad.size:
+        raise table.error("the coverage ends before it starts: correct coverage_start or coverage_end",
+                          index=int(bad[0]), column=_c(cols, "coverage_end"))
+    bad = np.flatnonzero(issue > end)
+    if bad.size:
+        raise table.error("the contract is issued after its coverage ended: correct issue_date",
+                          index=int(bad[0]), column=_c(cols, "issue_date"))
+    contracts = Contracts(table.file or str(path), table.rows(), tuple(ids.to_list()), tuple(port.to_list()),
+                          issue, start, end, premium, acq, received, count, elr)
+    if portfolio is None:
+        return contracts
+    mask = np.array([p == portfolio for p in contracts.portfolio], dtype=bool)
+    if not mask.any():
+        raise table.error(f"no contract of portfolio '{portfolio}': the portfolios in the file are "
+                          f"{', '.join(sorted(set(contracts.portfolio)))}", column=_c(cols, "portfolio"))
+    return contracts.take(mask)
+
+
+@dataclass(frozen=True)
+class CurveTable:
+    """Spot rates (annual compounding) by maturity in years, per reporting date."""
+
+    file: str
+    points: dict[date, tuple[FloatArray, FloatArray]]
+
+
+def read_curves(path: str | Path, dates: tuple[date, ...]) -> CurveTable:
+    """Read the spot-rate file and check it has a curve (at least one maturity) for each of ``dates``."""
+    table = read_table(path)
+    cols = resolve_columns(table, CURVE_COLUMNS, purpose="(a discount-rate file: reporting_date, maturity, rate)")
+    when = date_column(table, _c(cols, "reporting_date"))
+    maturity = number_column(table, _c(cols, "maturity"), what="a maturity in years")
+    rate = number_column(table, _c(cols, "rate"), what="an annual rate such as 0.125")
+    bad = np.flatnonzero(maturity <= 0)
+    if bad.size:
+        raise table.error("the maturity must be a positive number of years", index=int(bad[0]),
+                          column=_c(cols, "maturity"))
+    bad = np.flatnonzero((rate <= -0.5) | (rate >= 1.0))
+    if bad.size:
+        raise table.error(f"{rate[bad[0]]} is not a plausible annual rate: write 12.5 % as 0.125", index=int(bad[0]),
+                          column=_c(cols, "rate"))
+    check_unique(table, [_c(cols, "reporting_date"), _c(cols, "maturity")], what="reporting date and maturity")
+    points: dict[date, tuple[FloatArray, FloatArray]] = {}
+    for d in dates:
+        m = when == np.datetime64(d, "D")
+        if not m.any():
+            raise table.error(f"no rates for the reporting date {d.isoformat()}: add rows with reporting_date "
+                              f"{d.isoformat()}", column=_c(cols, "reporting_date"))
+        order = np.argsort(maturity[m])
+        points[d] = (maturity[m][order], rate[m][order])
+    return CurveTable(table.file or str(path), points)
+
+
+def _c(cols: dict[str, str | None], role: str) -> str:
+    name = cols[role]
+    assert name is not None  # required roles are resolved or resolve_columns raised
+    return name
+
+
+def _non_negative(table: Table, values: FloatArray, column: str, what: str) -> None:
+    bad = np.flatnonzero(values < 0)
+    if bad.size:
+        raise table.error(f"{values[bad[0]]} is negative: {what} is an amount ≥ 0", index=int(bad[0]), column=column)
+
+
+def _optional_number(table: Table, column: str | None, what: str, default: float = 0.0) -> FloatArray:
+    if column is None:
+        return np.full(table.height, default)
+    values = number_column(table, column, allow_blank=True, what=what)
+    values = np.where(np.isnan(values), default, values)
+    _non_negative(table, values, column, what)
+    return values
+
+
+def filter_rows_until(table: Table, column: str, until: date) -> Table:
+    """The rows whose date in ``column`` is on or before ``until`` (e.g. transactions known at a closing)."""
+    d = date_column(table, column)
+    keep = d <= np.datetime64(until, "D")
+    return Table(table.frame.filter(pl.Series(keep)), table.file, table.decimal_comma)
+
+
+REGISTER_COLUMNS = ("contract_id", "portfolio", "cohort", "profitability", "group_id", "reason")
+
+
+def read_group_register(path: str | Path) -> GroupRegister:
+    """The group register written by a previous close (``group-register.csv``): the groups contracts were
+    assigned to at initial recognition, which are not reassessed (IFRS 17 para 24)."""
+    table = read_table(path)
+    cols = resolve_columns(table, {c: c for c in REGISTER_COLUMNS}, purpose="(a group register of an IFRS 17 close)")
+    check_unique(table, [_c(cols, "contract_id")], what="contract_id")
+    values = {c: tuple(text_column(table, _c(cols, c), allow_blank=c == "reason").fill_null("").to_list())
+              for c in REGISTER_COLUMNS}
+    allowed = ("onerous", "no_significant_risk", "remaining")
+    for i, prof in enumerate(values["profitability"]):
+        if prof not in allowed:
+            raise table.error(f"'{prof}' is not a profitability group: write one of {', '.join(allowed)}", index=i,
+                              column=_c(cols, "profitability"))
+    return GroupRegister(**values)

@@ -1,0 +1,607 @@
+"""The IFRS 17 close of an insurer: from a configuration and its input files to measured portfolios.
+
+Data flow (docs/ifrs17.md):
+
+    config (TOML) ─► curves per date (Smith–Wilson + illiquidity premium)
+                 ─► PAA portfolios: contracts ─► groups (portfolio × annual cohort × profitability)
+                                     ─► LRC by passage of time (per group, per reporting period)
+                                     claims transactions at each date ─► reserving (Mack / chain ladder)
+                                     ─► expected payments ─► LIC = PV + RA (lognormal at the confidence level,
+                                        diversified across portfolios) ─► onerous test / loss component
+                 ─► GMM portfolios: model points ─► projection ─► groups ─► GMM per group
+                 ─► reinsurance held (quota share on a PAA portfolio)
+                 ─► disclosure tables (para 100, 101, 103, 104, 106, 109, 117, 119) ─► JSON + XLSX
+
+The close measures every group from the opening date ``D0`` through the reporting dates ``D1 … DK``; each
+reporting period is ``(D(k−1), Dk]``. Nothing is written unless everything was measured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from aktuar.core.curves import SmithWilsonCurve, smith_wilson
+from aktuar.core.ifrs17.aggregation import Aggregation, AggregationTest, GroupRegister, assign_groups
+from aktuar.core.ifrs17.aggregation import Contracts as AggContracts
+from aktuar.core.ifrs17.disclosures import (
+    DisclosureTable,
+    claims_development,
+    combine,
+    insurance_revenue_paa,
+    lrc_lic_reconciliation_paa,
+    ra_disclosure,
+    ultimate_history,
+)
+from aktuar.core.ifrs17.paa import (
+    ContractLRC,
+    LICRollForward,
+    LRCRollForward,
+    PAAResult,
+    ProportionalReinsurancePAA,
+    lrc_from_contracts,
+    proportional_reinsurance_paa,
+)
+from aktuar.core.ifrs17.risk_adjustment import DiversifiedRA, RiskAdjustment, diversify, ra_lognormal
+from aktuar.data.ifrs17 import Contracts, filter_rows_until, read_contracts, read_curves, read_group_register
+from aktuar.errors import InputError
+from aktuar.services.ifrs17_config import CloseConfig, PAAPortfolio, Reinsurance, load_config
+
+FloatArray = npt.NDArray[np.float64]
+Progress = Callable[[str, int, int], None]
+
+PROFITABILITY = ("onerous", "no_significant_possibility", "remaining")
+"""Profitability groups at initial recognition (para 16)."""
+
+
+# ------------------------------------------------------------------------------------------------ curves
+@dataclass(frozen=True)
+class DateCurves:
+    """The current discount curve at each boundary date (bottom-up: risk-free + illiquidity premium)."""
+
+    curves: dict[date, SmithWilsonCurve]
+    ufr: float
+    illiquidity_premium: float
+
+    def discount(self, when: date, t: FloatArray) -> FloatArray:
+        return np.asarray(self.curves[when].discount(t), dtype=np.float64)
+
+
+def build_curves(config: CloseConfig) -> DateCurves:
+    table = read_curves(config.curves.file, config.boundaries)
+    curves: dict[date, SmithWilsonCurve] = {}
+    for d, (maturity, rate) in table.points.items():
+        try:
+            sw = smith_wilson(maturity, rate, config.curves.ufr)
+        except InputError as exc:
+            raise InputError(f"the curve of {d.isoformat()} cannot be fitted: {exc.message}",
+                             file=table.file) from None
+        curves[d] = sw.with_premium(config.curves.illiquidity_premium) if config.curves.illiquidity_premium else sw
+    return DateCurves(curves, config.curves.ufr, config.curves.illiquidity_premium)
+
+
+# ------------------------------------------------------------------------------------ LIC from reserving
+@dataclass(frozen=True)
+class LICPoint:
+    """The liability for incurred claims of a portfolio at one date (before diversification of the RA)."""
+
+    when: date
+    undiscounted: float
+    pv: float
+    ra_standalone: float
+    se: float
+    payments: FloatArray  # expected payments incl. claims-settlement expenses by future year
+    times: FloatArray  # payment times in years
+    paid_to_date: float
+    ultimate_by_origin: dict[int, float]
+    warnings: list[str]
+    claims_undiscounted: float = 0.0  # excluding claims-settlement expenses
+    fit: Any = None  # the reserving result (its triangle feeds the para 130 claims development)
+    paid: Any = None  # the paid triangle
+
+
+def _years_between(a: date, b: date) -> float:
+    return (b - a).days / 365.25
+
+
+def lic_at(table: Any, spec: PAAPortfolio, when: date, curves: DateCurves, confidence: float) -> LICPoint:
+    """Reserve the portfolio's claims known at ``when`` and value the LIC (para 40(b), 59(b), B91)."""
+    from aktuar.core.reserving import ChainLadder, Development, Mack, cash_flows
+    from aktuar.data.triangles import triangle_from_transactions
+
+    known = filter_rows_until(table, "transaction_date", when)
+    if known.height == 0:
+        raise InputError(f"no claim transactions of '{spec.name}' on or before {when.isoformat()}: the LIC cannot "
+                         "be estimated", file=table.file)
+    paid = triangle_from_transactions(known, valuation=when, measure="paid")
+    base = paid if spec.measure == "paid" else triangle_from_transactions(known, valuation=when, measure="incurred")
+    if base.shape[1] < 2:
+        raise InputError(f"the claims of '{spec.name}' at {when.isoformat()} have a single accident year: at least "
+                         "two are needed to estimate development", file=table.file)
+    fit = (Mack if spec.reserving_method == "mack" else ChainLadder)(Development()).fit(base)
+    flows = cash_flows(fit, paid=paid if spec.measure == "incurred" else None)
+    claims = flows.total[0]
+    payments = claims * (1.0 + spec.ulae_ratio)
+    times = flows.times * ((flows.period_months or 12) / 12.0)
+    undiscounted = float(payments.sum())
+    pv = float((payments * curves.discount(when, times)).sum()) if spec.discount_lic else undiscounted
+    mean = float(claims.sum())
+    se = float(fit.total_se[0]) if fit.total_se is not None else 0.0
+    ra = float(ra_lognormal([mean], [se], confidence).ra[0]) if mean > 0 and se > 0 else 0.0
+    ra_pv = ra * (pv / undiscounted if undiscounted > 0 else 1.0)
+    origins = [int(str(o)[:4]) for o in fit.triangle.origin]
+    ultimate = {o: float(u) for o, u in zip(origins, fit.ultimate[0], strict=True)}
+    return LICPoint(when, undiscounted, pv, ra_pv, se, payments, times, float(paid.latest()[0].sum()), ultimate,
+                    list(fit.warnings[0]) if fit.warnings else [], float(claims.sum()), fit, paid)
+
+
+# ---------------------------------------------------------------------------------------- PAA portfolio
+@dataclass(frozen=True)
+class GroupInfo:
+    group_id: str
+    portfolio: str
+    cohort: int
+    profitability: str
+    contracts: int
+    premium: float
+    expected_combined_ratio: float
+    test: str
+
+
+@dataclass(frozen=True)
+class PAAPortfolioClose:
+    """A PAA portfolio measured over the reporting periods (K) and at the boundaries (K+1)."""
+
+    name: str
+    groups: tuple[GroupInfo, ...]
+    lrc: ContractLRC
+    loss_component: FloatArray  # (G, K+1)
+    lic_points: tuple[LICPoint, ...]
+    lic_ra: FloatArray  # (K+1,) diversified, discounted
+    lic: LICRollForward
+    lic_finance_pl: FloatArray
+    lic_finance_oci: FloatArray
+    claims_paid: FloatArray  # (K,) incl. claims-settlement expenses
+    expected_loss_ratio: float
+    ra_ratio: float
+    warnings: list[str] = field(default_factory=list)
+    aggregation: Aggregation | None = None
+
+    @property
+    def lic_closing(self) -> FloatArray:
+        return np.array([p.pv for p in self.lic_points]) + self.lic_ra
+
+
+def _calendar_year_boundaries(start: np.datetime64, end: np.datetime64) -> npt.NDArray[np.datetime64]:
+    y0 = int(str(start)[:4]) - 1
+    y1 = int(str(end)[:4])
+    return np.array([f"{y}-12-31" for y in range(y0, y1 + 1)], dtype="datetime64[D]")
+
+
+def _expected_loss_ratio(contracts: Contracts, lic: LICPoint, spec: PAAPortfolio) -> float:
+    """Expected loss ratio for the onerous test: as configured, else ultimate / earned premium of the last three
+    accident years with earned premium (from the contracts)."""
+    if spec.expected_loss_ratio is not None:
+        return spec.expected_loss_ratio
+    bounds = _calendar_year_boundaries(contracts.coverage_start.min(), contracts.coverage_end.max())
+    earned = lrc_from_contracts(contracts.premium, contracts.coverage_start, contracts.coverage_end, bounds)
+    by_year = dict(zip([int(str(b)[:4]) for b in bounds[1:]], earned.insurance_revenue[0], strict=True))
+    years = [y for y in sorted(lic.ultimate_by_origin) if by_year.get(y, 0.0) > 0 and y <= lic.when.year][-3:]
+    if not years:
+        raise InputError(f"portfolio '{spec.name}': no accident year with both claims and earned premium; give "
+                         "expected_loss_ratio in the configuration", file=contracts.file)
+    return sum(lic.ultimate_by_origin[y] for y in years) / sum(by_year[y] for y in years)
+
+
+def _groups(contracts: Contracts, spec: PAAPortfolio, combined: FloatArray, register: GroupRegister | None
+            ) -> tuple[npt.NDArray[np.int64], tuple[GroupInfo, ...], Aggregation]:
+    """Annual cohorts by year of issue (para 22) × profitability at initial recognition (para 16–18, the PAA
+    facts-and-circumstances test on the expected combined ratio); contracts already in ``register`` keep their
+    group (para 24)."""
+    test = AggregationTest(onerous_combined_ratio=spec.onerous_threshold,
+                           low_risk_combined_ratio=max(spec.onerous_threshold - 0.1, 0.0))
+    issue = [str(d) for d in contracts.issue_date]
+    agg = assign_groups(AggContracts(contracts.contract_id, contracts.portfolio, issue, premium=contracts.premium,
+                                     combined_ratio=combined, paa=np.ones(len(contracts), dtype=bool)),
+                        test, register=register)
+    ids = sorted(set(agg.group_id))
+    index = {g: i for i, g in enumerate(ids)}
+    codes = np.array([index[g] for g in agg.group_id], dtype=np.int64)
+    infos = []
+    for g in ids:
+        m = codes == index[g]
+        first = int(np.flatnonzero(m)[0])
+        w = np.maximum(contracts.premium[m], 1e-12)
+        infos.append(GroupInfo(g, spec.name, int(agg.cohort[first][:4]), agg.profitability[first], int(m.sum()),
+                               float(contracts.premium[m].sum()), float(np.average(combined[m], weights=w)),
+                               agg.reason[first]))
+    return codes, tuple(infos), agg
+
+
+def measure_paa(config: CloseConfig, spec: PAAPortfolio, curves: DateCurves,
+                register: GroupRegister | None = None) -> PAAPortfolioClose:
+    """Everything of one PAA portfolio except the diversification of its RA (done across portfolios)."""
+    from aktuar.data.readers import read_table
+
+    contracts = read_contracts(spec.contracts, portfolio=spec.name)
+    live = (contracts.coverage_end > np.datetime64(config.opening_date, "D")) | (
+        contracts.premium_received > np.datetime64(config.opening_date, "D"))
+    history = contracts
+    if not live.any():
+        raise InputError(f"portfolio '{spec.name}' has no contract with coverage after the opening date "
+                         f"{config.opening_date.isoformat()}", file=contracts.file)
+    contracts = contracts.take(live)
+    claims = read_table(spec.claims)
+    if spec.claims_column not in claims.columns:
+        raise InputError(f"missing column '{spec.claims_column}' that selects the portfolio's claims",
+                         file=claims.file)
+    import polars as pl
+
+    from aktuar.data.readers import Table
+
+    rows = claims.frame.filter(pl.col(spec.claims_column).cast(pl.String) == spec.claims_value)
+    if rows.height == 0:
+        raise InputError(f"no claim has {spec.claims_column} = '{spec.claims_value}'", file=claims.file,
+                         column=spec.claims_column)
+    table = Table(rows, claims.file, claims.decimal_comma)
+    bounds = config.boundaries
+    points = tuple(lic_at(table, spec, d, curves, config.confidence_level) for d in bounds)
+
+    elr = _expected_loss_ratio(history, points[0], spec)
+    ra_ratio = points[0].ra_standalone / points[0].pv if points[0].pv > 0 else 0.0
+    # expected cost of the coverage per unit of premium: the contract's pricing loss ratio where given, else the
+    # portfolio's; with claims-settlement expenses and the risk adjustment
+    cost = np.where(np.isnan(contracts.expected_loss_ratio), elr, contracts.expected_loss_ratio) * (
+        1.0 + spec.ulae_ratio) * (1.0 + ra_ratio)
+    acq_ratio = np.divide(contracts.acquisition_cost, contracts.premium, out=np.zeros(len(contracts)),
+                          where=contracts.premium > 0)
+    combined = cost + acq_ratio
+    codes, groups, aggregation = _groups(contracts, spec, combined, register)
+    b = np.array(bounds, dtype="datetime64[D]")
+    coverage_years = (contracts.coverage_end - contracts.coverage_start).astype(np.int64).max() / 365.25
+    if spec.expense_acquisition and coverage_years > 1.0 + 1.5 / 365.25:
+        raise InputError(f"portfolio '{spec.name}': acquisition cash flows may be expensed only when each contract "
+                         "covers one year or less (para 59(a)); set expense_acquisition = false", file=contracts.file)
+    lrc = lrc_from_contracts(contracts.premium, contracts.coverage_start, contracts.coverage_end, b,
+                             received=contracts.premium_received, acquisition=contracts.acquisition_cost,
+                             group=codes, n_groups=len(groups), expense_acquisition=spec.expense_acquisition)
+    # onerous test at each boundary (para 57–58): FCF of the remaining coverage vs the LRC
+    fcf_remaining = lrc_from_contracts(contracts.premium * cost, contracts.coverage_start, contracts.coverage_end,
+                                       b, received=contracts.premium_received, group=codes,
+                                       n_groups=len(groups)).unearned
+    loss_component = np.maximum(fcf_remaining - lrc.closing, 0.0)
+    return PAAPortfolioClose(spec.name, groups, lrc, loss_component, points, np.zeros(len(bounds)),
+                             _empty_lic(len(bounds) - 1), np.zeros(len(bounds) - 1), np.zeros(len(bounds) - 1),
+                             np.zeros(len(bounds) - 1), elr, ra_ratio,
+                             [w for p in points for w in p.warnings], aggregation)
+
+
+def _empty_lic(k: int) -> LICRollForward:
+    z = np.zeros(k)
+    return LICRollForward(z, z, z, z, z)
+
+
+def finish_lic(p: PAAPortfolioClose, spec: PAAPortfolio, curves: DateCurves, ra: FloatArray, oci: bool,
+               claims_paid: FloatArray) -> PAAPortfolioClose:
+    """LIC roll-forward (para 103(b)) once the diversified RA is known: finance = interest accreted at the
+    opening curve's one-period rate on the opening PV, plus the effect of the change of the curve on the closing
+    PV (para 87); with the OCI option the effect of the curve change goes to OCI (para 88(b), 89(b))."""
+    pts = p.lic_points
+    k = len(pts) - 1
+    pv = np.array([q.pv for q in pts])
+    closing = pv + ra
+    accretion = np.zeros(k)
+    rate_change = np.zeros(k)
+    if spec.discount_lic:
+        for j in range(1, k + 1):
+            a, b = pts[j - 1].when, pts[j].when
+            dt = _years_between(a, b)
+            p_dt = float(curves.discount(a, np.array([dt]))[0])
+            accretion[j - 1] = pv[j - 1] * (1.0 / p_dt - 1.0)
+            fwd = curves.discount(a, pts[j].times + dt) / p_dt
+            rate_change[j - 1] = float((pts[j].payments * (curves.discount(b, pts[j].times) - fwd)).sum())
+    finance = accretion + rate_change
+    opening = closing[:-1]
+    incurred = closing[1:] - opening + claims_paid - finance
+    lic = LICRollForward(opening, incurred, finance, claims_paid, closing[1:])
+    pl_part, oci_part = (accretion, rate_change) if oci else (finance, np.zeros(k))
+    return PAAPortfolioClose(p.name, p.groups, p.lrc, p.loss_component, p.lic_points, ra, lic, pl_part, oci_part,
+                             claims_paid, p.expected_loss_ratio, p.ra_ratio, p.warnings, p.aggregation)
+
+
+def _claims_paid(spec: PAAPortfolio, bounds: tuple[date, ...]) -> FloatArray:
+    """Claims (and claims-settlement expenses at the portfolio's ratio) paid in each reporting period."""
+    import polars as pl
+
+    from aktuar.data.readers import date_column, number_column, read_table
+
+    table = read_table(spec.claims)
+    rows = table.frame.filter(pl.col(spec.claims_column).cast(pl.String) == spec.claims_value)
+    from aktuar.data.readers import Table
+
+    t = Table(rows, table.file, table.decimal_comma)
+    when = date_column(t, "transaction_date")
+    paid = number_column(t, "paid", what="a paid amount")
+    out = np.zeros(len(bounds) - 1)
+    for j in range(1, len(bounds)):
+        m = (when > np.datetime64(bounds[j - 1], "D")) & (when <= np.datetime64(bounds[j], "D"))
+        out[j - 1] = paid[m].sum() * (1.0 + spec.ulae_ratio)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ the close
+@dataclass(frozen=True)
+class ReinsuranceClose:
+    spec: Reinsurance
+    result: ProportionalReinsurancePAA
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    config: CloseConfig
+    curves: DateCurves
+    paa: tuple[PAAPortfolioClose, ...]
+    reinsurance: tuple[ReinsuranceClose, ...]
+    lic_ra: tuple[DiversifiedRA, ...]  # per boundary, across PAA portfolios
+    gmm: tuple[Any, ...] = ()
+
+
+def measure_close(config: CloseConfig, *, progress: Progress | None = None) -> CloseResult:
+    """Measure every portfolio of ``config`` at every reporting date (pure apart from reading the inputs)."""
+    steps = ["discount curves", *[f"PAA {p.name}" for p in config.paa], "risk adjustment",
+             *[f"reinsurance {r.name}" for r in config.reinsurance]]
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        if progress is not None:
+            progress(steps[done], done, len(steps))
+        done += 1
+
+    step()
+    curves = build_curves(config)
+    register = read_group_register(config.group_register) if config.group_register is not None else None
+    measured: list[PAAPortfolioClose] = []
+    for spec in config.paa:
+        step()
+        measured.append(measure_paa(config, spec, curves, register))
+    step()
+    n = len(measured)
+    corr = np.full((n, n), config.correlation)
+    np.fill_diagonal(corr, 1.0)
+    diversified: list[DiversifiedRA] = []
+    for j in range(len(config.boundaries)):
+        standalone = np.array([m.lic_points[j].ra_standalone for m in measured])
+        diversified.append(diversify(standalone, corr))
+    final: list[PAAPortfolioClose] = []
+    for i, (m, spec) in enumerate(zip(measured, config.paa, strict=True)):
+        ra = np.array([d.allocated[i] for d in diversified])
+        final.append(finish_lic(m, spec, curves, ra, config.oci_option, _claims_paid(spec, config.boundaries)))
+    by_name = {m.name: m for m in final}
+    reinsurance: list[ReinsuranceClose] = []
+    for r in config.reinsurance:
+        step()
+        u = by_name[r.portfolio]
+        reinsurance.append(ReinsuranceClose(r, proportional_reinsurance_paa(
+            r.share, u.lrc.premiums_received.sum(axis=0), u.lrc.insurance_revenue.sum(axis=0),
+            u.loss_component.sum(axis=0), u.lic_closing, u.claims_paid, u.lic.finance_expense,
+            ceding_commission=r.ceding_commission, default_probability=r.default_probability,
+            loss_given_default=r.loss_given_default,
+            opening_arc=float(r.share * (1 - r.ceding_commission) * u.lrc.unearned[:, 0].sum()),
+        )))
+    if progress is not None:
+        progress("done", len(steps), len(steps))
+    return CloseResult(config, curves, tuple(final), tuple(reinsurance), tuple(diversified))
+
+
+# ------------------------------------------------------------------------------------- results as tables
+def portfolio_paa_result(p: PAAPortfolioClose) -> PAAResult:
+    """The portfolio's PAA result over the K reporting periods (its groups' LRC summed; LIC per portfolio)."""
+    lrc_groups = [p.lrc.rollforward(g) for g in range(p.lrc.n_groups)]
+
+    def total(name: str) -> FloatArray:
+        return np.asarray(np.sum([getattr(r, name) for r in lrc_groups], axis=0), dtype=np.float64)
+
+    revenue = total("insurance_revenue")
+    lrc = LRCRollForward(total("opening"), total("premiums_received"), total("acquisition_paid"),
+                         total("acquisition_amortisation"), total("acquisition_expensed"), total("finance_expense"),
+                         revenue, total("closing"), revenue / revenue.sum() if revenue.sum() > 0 else revenue,
+                         float(revenue.sum()), p.lrc.expense_acquisition, False)
+    lc = p.loss_component.sum(axis=0)
+    lc_change = np.diff(lc)
+    ise = p.lic.incurred_claims_expense + lrc.acquisition_amortisation + lrc.acquisition_expensed + lc_change
+    isr = revenue - ise
+    ife = lrc.finance_expense + p.lic.finance_expense
+    return PAAResult(lrc, p.lic, np.asarray(lc[1:]), np.asarray(lc_change), revenue, np.asarray(ise),
+                     np.asarray(isr), np.asarray(ife), np.asarray(isr - ife))
+
+
+def reinsurance_table(r: ReinsuranceClose, period: int) -> DisclosureTable:
+    """Para 100 reconciliation of a reinsurance contract held measured by the PAA (assets positive; para 98:
+    reinsurance held is disclosed apart from insurance contracts issued)."""
+    x, k = r.result, period - 1
+    arc_excl = x.arc - x.loss_recovery_component
+    rows = [
+        [arc_excl[k], x.loss_recovery_component[k], x.aic[k]],
+        [-x.premium_allocation[k], 0.0, 0.0],
+        [0.0, 0.0, x.recoveries_incurred[k]],
+        [0.0, x.loss_recovery_change[k], 0.0],
+        [0.0, 0.0, x.finance_income[k]],
+        [x.premiums_paid[k], 0.0, 0.0],
+        [0.0, 0.0, -x.recoveries_received[k]],
+        [arc_excl[k + 1], x.loss_recovery_component[k + 1], x.aic[k + 1]],
+    ]
+    v = np.array(rows, dtype=np.float64)
+    return DisclosureTable(
+        "100-reinsurance", f"Reinsurance contracts held: {r.spec.name} (assets)", "IFRS 17 para 98, 100, 103, 105",
+        ("opening", "allocation_of_premiums", "recoveries_of_incurred_claims", "loss_recovery_component",
+         "finance_income", "premiums_paid", "recoveries_received", "closing"),
+        ("remaining_coverage_excl_loss_recovery", "loss_recovery_component", "incurred_claims", "total"),
+        np.column_stack([v, v.sum(axis=1)]), "reconciliation",
+        row_labels=("Opening balance", "Allocation of reinsurance premiums paid", "Amounts recovered for incurred "
+                    "claims", "Loss-recovery component (para 66A)", "Finance income (net of non-performance)",
+                    "Premiums paid (net of ceding commission)", "Recoveries received", "Closing balance"),
+        column_labels=("Asset for remaining coverage excl. loss-recovery component", "Loss-recovery component",
+                       "Asset for incurred claims", "Total"),
+        group=r.spec.name, period=str(period),
+    )
+
+
+def period_tables(result: CloseResult, period: int) -> list[DisclosureTable]:
+    """The disclosure tables of reporting period ``period`` (1-based): per portfolio and in total."""
+    label = result.config.reporting_dates[period - 1].isoformat()
+    recon: list[DisclosureTable] = []
+    revenue: list[DisclosureTable] = []
+    for p in result.paa:
+        res = portfolio_paa_result(p)
+        recon.append(lrc_lic_reconciliation_paa(res, period, p.lic_ra[1:], opening_risk_adjustment=float(p.lic_ra[0]),
+                                                opening_loss_component=float(p.loss_component[:, 0].sum()),
+                                                group=p.name))
+        revenue.append(insurance_revenue_paa(res, period, group=p.name))
+    tables = [*recon, combine(recon), *revenue, combine(revenue)]
+    tables = [replace(t, period=label) for t in tables]
+    tables += [replace(reinsurance_table(r, period), period=label) for r in result.reinsurance]
+    j = period  # boundary index of the closing date
+    div = result.lic_ra[j]
+    means = np.array([p.lic_points[j].claims_undiscounted for p in result.paa])
+    ra = RiskAdjustment("lognormal", result.config.confidence_level, means, means + div.standalone, div.standalone)
+    tables.append(ra_disclosure(ra, [p.name for p in result.paa], diversified=div, period=label))
+    if period == len(result.config.reporting_dates):
+        tables += claims_development_tables(result)
+    return tables
+
+
+def claims_development_tables(result: CloseResult) -> list[DisclosureTable]:
+    """Para 130 at the last reporting date, per portfolio: estimates of undiscounted claims by accident year
+    (re-running the portfolio's method on the triangle cut back to each earlier year end), reconciled to the
+    LIC carrying amount."""
+    from aktuar.core.reserving import ChainLadder, Development, Mack
+
+    out: list[DisclosureTable] = []
+    label = result.config.reporting_dates[-1].isoformat()
+    for p, spec in zip(result.paa, result.config.paa, strict=True):
+        point = p.lic_points[-1]
+        method = (Mack if spec.reserving_method == "mack" else ChainLadder)(Development())
+        history = ultimate_history(point.fit.triangle, method)
+        paid = np.asarray(point.paid.latest()[0], dtype=np.float64)
+        if paid.shape[0] != len(history.origin):
+            continue
+        cse = point.claims_undiscounted * spec.ulae_ratio
+        dev = claims_development(history, paid, claims_settlement_expenses=cse,
+                                 effect_of_discounting=point.pv - point.undiscounted,
+                                 risk_adjustment=float(p.lic_ra[-1]), lic_carrying_amount=float(p.lic_closing[-1]),
+                                 group=p.name, period=label)
+        out += [t for t in (dev.development, dev.reconciliation) if t is not None]
+    return out
+
+
+def summary_rows(result: CloseResult) -> list[dict[str, Any]]:
+    """Closing balances and the period's profit-or-loss lines by portfolio and reporting date."""
+    rows: list[dict[str, Any]] = []
+    for k, when in enumerate(result.config.reporting_dates):
+        for p in result.paa:
+            res = portfolio_paa_result(p)
+            rows.append({
+                "date": when.isoformat(), "portfolio": p.name, "approach": "PAA",
+                "lrc": float(res.lrc.closing[k]), "loss_component": float(res.loss_component[k]),
+                "lic": float(p.lic_closing[k + 1]), "csm": 0.0, "revenue": float(res.insurance_revenue[k]),
+                "service_result": float(res.insurance_service_result[k]),
+                "finance_pl": float(p.lic_finance_pl[k]), "oci": float(-p.lic_finance_oci[k]),
+            })
+        for r in result.reinsurance:
+            x = r.result
+            rows.append({
+                "date": when.isoformat(), "portfolio": r.spec.name, "approach": "PAA held",
+                "lrc": float(-x.arc[k + 1]), "loss_component": float(-x.loss_recovery_component[k + 1]),
+                "lic": float(-x.aic[k + 1]), "csm": 0.0, "revenue": 0.0, "service_result": float(-x.net_expense[k]),
+                "finance_pl": float(-x.finance_income[k]), "oci": 0.0,
+            })
+    return rows
+
+
+@dataclass(frozen=True)
+class CloseRun:
+    result: CloseResult
+    summary: list[dict[str, Any]]
+    documents: dict[str, dict[str, Any]]
+    files: dict[str, Path]
+
+
+def _source(config: CloseConfig) -> dict[str, Any]:
+    from aktuar.services.inputs import file_sha256
+
+    files = {"configuration": config.source, "curves": config.curves.file}
+    for p in config.paa:
+        files[f"{p.name}: contracts"] = p.contracts
+        files[f"{p.name}: claims"] = p.claims
+    return {k: {"file": v.name, "sha256": file_sha256(v)} for k, v in files.items()}
+
+
+def run_close(config_path: str | Path, out_dir: str | Path, *, progress: Progress | None = None,
+              scheduler: str | None = None) -> CloseRun:
+    """Load the configuration, measure everything, then write (only then) the results into ``out_dir``:
+    per reporting date ``ifrs17-<date>.json`` and ``.xlsx`` (aktuar-ifrs17/1, docs/ifrs17-output.md), the
+    closing balances ``balances.csv`` and the group register ``group-register.csv``."""
+    import csv
+    import io
+
+    from aktuar.fsutil import atomic_write
+    from aktuar.reports.ifrs17_output import to_document, write_output
+
+    config = load_config(config_path)
+    result = measure_close(config, progress=progress)
+    source = _source(config)
+    aggregation = _all_groups(result)
+    documents = {}
+    for k, when in enumerate(config.reporting_dates, start=1):
+        documents[when.isoformat()] = to_document(period_tables(result, k), aggregation=aggregation,
+                                                  reporting_date=when, currency=config.currency,
+                                                  entity=config.entity, source=source)
+    summary = summary_rows(result)
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out} is a file: give a folder for the results")
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    for when, doc in documents.items():
+        for ext in ("json", "xlsx"):
+            path = out / f"ifrs17-{when}.{ext}"
+            write_output(path, doc)
+            files[f"{when} {ext}"] = path
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(summary[0]))
+    writer.writeheader()
+    writer.writerows(summary)
+    atomic_write(out / "balances.csv", lambda fh: fh.write(buf.getvalue()))
+    files["balances"] = out / "balances.csv"
+    reg = aggregation.register
+    rows = zip(reg.contract_id, reg.portfolio, reg.cohort, reg.profitability, reg.group_id, reg.reason, strict=True)
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["contract_id", "portfolio", "cohort", "profitability", "group_id", "reason"])
+    w.writerows(rows)
+    atomic_write(out / "group-register.csv", lambda fh: fh.write(buf.getvalue()))
+    files["group register"] = out / "group-register.csv"
+    return CloseRun(result, summary, documents, files)
+
+
+def _all_groups(result: CloseResult) -> Aggregation:
+    """One aggregation over all PAA portfolios (their registers merged)."""
+    parts = [p.aggregation for p in result.paa if p.aggregation is not None]
+    if not parts:
+        raise InputError("no portfolio was aggregated into groups")
+    first = parts[0]
+    reg = first.register
+    fields = {f: list(getattr(first, f)) for f in ("contract_id", "portfolio", "cohort", "profitability", "group_id",
+                                                    "reason", "is_new", "assessed_profitability")}
+    for a in parts[1:]:
+        reg = reg.merge(a.register)
+        for f in fields:
+            fields[f] += list(getattr(a, f))
+    return Aggregation(**{f: tuple(v) for f, v in fields.items()}, register=reg, groups=reg.groups())

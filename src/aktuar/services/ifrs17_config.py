@@ -1,0 +1,277 @@
+"""The configuration of an IFRS 17 close (``aktuar ifrs17 measure CONFIG``): a TOML file, validated here.
+
+Every file named in the configuration is relative to the configuration file's folder. An error names the
+configuration file and the key (``portfolio[2].ulae_ratio``) and says what to write instead. The format is
+documented in docs/ifrs17.md.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from aktuar.errors import InputError
+
+APPROACHES = ("paa", "gmm")
+RESERVING_METHODS = ("mack", "chainladder")
+MEASURES = ("paid", "incurred")
+
+
+@dataclass(frozen=True)
+class CurveSpec:
+    """Risk-free spot rates per reporting date (file) extrapolated by Smith–Wilson to ``ufr``, plus an
+    illiquidity premium (bottom-up approach, B80)."""
+
+    file: Path
+    ufr: float
+    illiquidity_premium: float = 0.0
+
+
+@dataclass(frozen=True)
+class PAAPortfolio:
+    """A non-life portfolio measured by the premium allocation approach."""
+
+    name: str
+    contracts: Path
+    claims: Path
+    claims_column: str = "class"
+    claims_value: str = ""
+    reserving_method: str = "mack"
+    measure: str = "paid"
+    ulae_ratio: float = 0.0
+    expected_loss_ratio: float | None = None
+    onerous_threshold: float = 1.0
+    expense_acquisition: bool = True
+    discount_lic: bool = True
+
+
+@dataclass(frozen=True)
+class GMMPortfolio:
+    """A life / annuity portfolio measured by the general measurement model from projected model points."""
+
+    name: str
+    model_points: Path
+    mortality: Path
+    lapse: float = 0.0
+    expense_per_policy: float = 0.0
+    expense_inflation: float = 0.0
+    ra_margin: float = 0.05
+    mortality_revision: dict[date, float] | None = None
+
+
+@dataclass(frozen=True)
+class Reinsurance:
+    """A proportional (quota share) reinsurance contract held on one portfolio."""
+
+    name: str
+    portfolio: str
+    share: float
+    ceding_commission: float = 0.0
+    default_probability: float = 0.0
+    loss_given_default: float = 0.5
+
+
+@dataclass(frozen=True)
+class CloseConfig:
+    source: Path
+    entity: str
+    currency: str
+    opening_date: date
+    reporting_dates: tuple[date, ...]
+    confidence_level: float
+    correlation: float
+    oci_option: bool
+    curves: CurveSpec
+    group_register: Path | None
+    paa: tuple[PAAPortfolio, ...]
+    gmm: tuple[GMMPortfolio, ...]
+    reinsurance: tuple[Reinsurance, ...]
+
+    @property
+    def boundaries(self) -> tuple[date, ...]:
+        return (self.opening_date, *self.reporting_dates)
+
+    @property
+    def portfolio_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.paa) + tuple(p.name for p in self.gmm)
+
+
+class _Reader:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.base = path.parent
+
+    def error(self, key: str, message: str) -> InputError:
+        return InputError(message, file=str(self.path), column=key)
+
+    def take(self, table: dict[str, Any], key: str, where: str, kind: type | tuple[type, ...], default: Any = ...,
+             ) -> Any:
+        full = f"{where}.{key}" if where else key
+        if key not in table:
+            if default is ...:
+                raise self.error(full, f"the key '{full}' is missing: add it to the configuration")
+            return default
+        value = table[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind in (float, int) and isinstance(value, bool)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.error(full, f"'{full}' must be a {names}, not {value!r}")
+        return value
+
+    def number(self, table: dict[str, Any], key: str, where: str, default: Any = ..., *, low: float | None = None,
+               high: float | None = None, what: str = "") -> Any:
+        value = self.take(table, key, where, float, default)
+        if value is None or value is default:
+            return value
+        full = f"{where}.{key}" if where else key
+        if (low is not None and value < low) or (high is not None and value > high):
+            rng = f"between {low} and {high}" if low is not None and high is not None else (
+                f"at least {low}" if low is not None else f"at most {high}")
+            raise self.error(full, f"'{full}' = {value} is out of range: it must be {rng}{what}")
+        return value
+
+    def file(self, table: dict[str, Any], key: str, where: str) -> Path:
+        name = self.take(table, key, where, str)
+        p = (self.base / name).resolve()
+        if not p.is_file():
+            full = f"{where}.{key}" if where else key
+            raise self.error(full, f"the file '{name}' named by '{full}' does not exist (relative to the "
+                                   f"configuration's folder {self.base})")
+        return p
+
+    def date(self, value: Any, full: str) -> date:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            from aktuar.data.readers import parse_date_text
+
+            try:
+                return parse_date_text(value)
+            except InputError:
+                pass
+        raise self.error(full, f"{value!r} is not a date: write it as 2026-12-31")
+
+    def check_keys(self, table: dict[str, Any], where: str, allowed: set[str]) -> None:
+        unknown = sorted(set(table) - allowed)
+        if unknown:
+            full = f"{where}.{unknown[0]}" if where else unknown[0]
+            raise self.error(full, f"unknown key '{full}': the keys here are {', '.join(sorted(allowed))}")
+
+
+def load_config(path: str | Path) -> CloseConfig:
+    """Read and validate a close configuration (TOML)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("the configuration file does not exist: give the path of a .toml file", file=str(path))
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("the configuration is not UTF-8 text", file=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
+    r = _Reader(p)
+    r.check_keys(raw, "", {"entity", "currency", "opening_date", "reporting_dates", "confidence_level",
+                           "correlation", "oci_option", "curves", "group_register", "portfolio", "reinsurance"})
+    entity = r.take(raw, "entity", "", str)
+    currency = r.take(raw, "currency", "", str, "KZT")
+    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
+        raise r.error("currency", f"'{currency}' is not an ISO 4217 code: write three capital letters (KZT)")
+    dates_raw = r.take(raw, "reporting_dates", "", list)
+    if not dates_raw:
+        raise r.error("reporting_dates", "give at least one reporting date, e.g. [\"2026-12-31\"]")
+    dates = tuple(r.date(v, f"reporting_dates[{i + 1}]") for i, v in enumerate(dates_raw))
+    if any(b <= a for a, b in zip(dates, dates[1:], strict=False)):
+        raise r.error("reporting_dates", "the reporting dates must be in increasing order, each once")
+    if "opening_date" in raw:
+        opening = r.date(raw["opening_date"], "opening_date")
+    else:
+        first = dates[0]
+        opening = date(first.year - 1, first.month, 28 if (first.month, first.day) == (2, 29) else first.day)
+    if opening >= dates[0]:
+        raise r.error("opening_date", "the opening date must be before the first reporting date")
+    confidence = r.number(raw, "confidence_level", "", 0.75, low=0.5, high=0.9999)
+    correlation = r.number(raw, "correlation", "", 0.25, low=-1.0, high=1.0,
+                           what=" (the correlation between any two portfolios' reserve risks)")
+    oci = r.take(raw, "oci_option", "", bool, False)
+
+    c = r.take(raw, "curves", "", dict)
+    r.check_keys(c, "curves", {"file", "ufr", "illiquidity_premium"})
+    curves = CurveSpec(r.file(c, "file", "curves"), r.number(c, "ufr", "curves", low=-0.05, high=0.5),
+                       r.number(c, "illiquidity_premium", "curves", 0.0, low=-0.05, high=0.2))
+
+    register = r.file(raw, "group_register", "") if "group_register" in raw else None
+    paa: list[PAAPortfolio] = []
+    gmm: list[GMMPortfolio] = []
+    portfolios = r.take(raw, "portfolio", "", list)
+    if not portfolios:
+        raise r.error("portfolio", "give at least one [[portfolio]]")
+    names: set[str] = set()
+    for i, t in enumerate(portfolios, start=1):
+        w = f"portfolio[{i}]"
+        if not isinstance(t, dict):
+            raise r.error(w, "each portfolio is a [[portfolio]] table")
+        name = r.take(t, "name", w, str)
+        if not name.strip() or name in names:
+            raise r.error(f"{w}.name", f"portfolio name '{name}' is blank or used twice: give each a unique name")
+        names.add(name)
+        approach = r.take(t, "approach", w, str)
+        if approach == "paa":
+            r.check_keys(t, w, {"name", "approach", "contracts", "claims", "claims_column", "claims_value",
+                                "reserving_method", "measure", "ulae_ratio", "expected_loss_ratio",
+                                "onerous_threshold", "expense_acquisition", "discount_lic"})
+            method = r.take(t, "reserving_method", w, str, "mack")
+            if method not in RESERVING_METHODS:
+                raise r.error(f"{w}.reserving_method", f"unknown method '{method}': use mack or chainladder")
+            measure = r.take(t, "measure", w, str, "paid")
+            if measure not in MEASURES:
+                raise r.error(f"{w}.measure", f"unknown measure '{measure}': use paid or incurred")
+            paa.append(PAAPortfolio(
+                name, r.file(t, "contracts", w), r.file(t, "claims", w), r.take(t, "claims_column", w, str, "class"),
+                r.take(t, "claims_value", w, str, name), method, measure,
+                r.number(t, "ulae_ratio", w, 0.0, low=0.0, high=1.0),
+                r.number(t, "expected_loss_ratio", w, None, low=0.0, high=10.0),
+                r.number(t, "onerous_threshold", w, 1.0, low=0.0, high=10.0),
+                r.take(t, "expense_acquisition", w, bool, True), r.take(t, "discount_lic", w, bool, True),
+            ))
+        elif approach == "gmm":
+            r.check_keys(t, w, {"name", "approach", "model_points", "mortality", "lapse", "expense_per_policy",
+                                "expense_inflation", "ra_margin", "mortality_revision"})
+            revision_raw = r.take(t, "mortality_revision", w, dict, {})
+            revision = {r.date(k, f"{w}.mortality_revision"): float(r.number(revision_raw, k, f"{w}.mortality_revision",
+                                                                               low=0.0, high=10.0))
+                        for k in revision_raw}
+            gmm.append(GMMPortfolio(
+                name, r.file(t, "model_points", w), r.file(t, "mortality", w),
+                r.number(t, "lapse", w, 0.0, low=0.0, high=1.0),
+                r.number(t, "expense_per_policy", w, 0.0, low=0.0),
+                r.number(t, "expense_inflation", w, 0.0, low=-0.5, high=1.0),
+                r.number(t, "ra_margin", w, 0.05, low=0.0, high=1.0), revision or None,
+            ))
+        else:
+            raise r.error(f"{w}.approach", f"unknown approach '{approach}': use paa or gmm")
+
+    reinsurance: list[Reinsurance] = []
+    for i, t in enumerate(r.take(raw, "reinsurance", "", list, []), start=1):
+        w = f"reinsurance[{i}]"
+        if not isinstance(t, dict):
+            raise r.error(w, "each reinsurance contract is a [[reinsurance]] table")
+        r.check_keys(t, w, {"name", "portfolio", "share", "ceding_commission", "default_probability",
+                            "loss_given_default"})
+        target = r.take(t, "portfolio", w, str)
+        if target not in {p.name for p in paa}:
+            raise r.error(f"{w}.portfolio", f"'{target}' is not a PAA portfolio of this configuration: name one of "
+                                            f"{', '.join(p.name for p in paa) or '(none)'}")
+        reinsurance.append(Reinsurance(
+            r.take(t, "name", w, str), target, r.number(t, "share", w, low=0.0, high=1.0),
+            r.number(t, "ceding_commission", w, 0.0, low=0.0, high=1.0),
+            r.number(t, "default_probability", w, 0.0, low=0.0, high=1.0),
+            r.number(t, "loss_given_default", w, 0.5, low=0.0, high=1.0),
+        ))
+    return CloseConfig(p.resolve(), entity, currency, opening, dates, float(confidence), float(correlation), oci,
+                       curves, register, tuple(paa), tuple(gmm), tuple(reinsurance))

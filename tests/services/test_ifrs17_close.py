@@ -1,0 +1,146 @@
+"""The IFRS 17 close end to end (`aktuar ifrs17 measure CONFIG --out DIR`) on the demo insurer's inputs:
+PAA portfolios with groups, LRC, loss component and LIC from reserving, reinsurance held, disclosure tables."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from aktuar.cli import app
+from aktuar.demo.ifrs17_inputs import REPORTING_DATES, write_demo_close_inputs
+from aktuar.errors import InputError
+from aktuar.services.ifrs17 import CloseRun, portfolio_paa_result, run_close
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("close")
+    write_demo_close_inputs(folder, seed=11, scale=0.3)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def close(inputs: Path) -> CloseRun:
+    return run_close(inputs / "ifrs17.toml", inputs / "results")
+
+
+@pytest.mark.req("KZ84-LRC")
+@pytest.mark.req("KZ84-LIC")
+def test_command_line_writes_every_result(inputs: Path, tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    res = CliRunner().invoke(app, ["ifrs17", "measure", str(inputs / "ifrs17.toml"), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    names = {p.name for p in out.iterdir()}
+    for d in REPORTING_DATES:
+        assert {f"ifrs17-{d.isoformat()}.json", f"ifrs17-{d.isoformat()}.xlsx"} <= names
+    assert {"balances.csv", "group-register.csv"} <= names
+    doc = json.loads((out / f"ifrs17-{REPORTING_DATES[-1].isoformat()}.json").read_text(encoding="utf-8"))
+    assert doc["schema"] == "aktuar-ifrs17/1" and doc["currency"] == "KZT"
+    keys = {t["key"] for t in doc["tables"]}
+    assert {"100-paa", "106", "119", "130", "130-reconciliation", "100-reinsurance"} <= keys
+    assert all(len(v["sha256"]) == 64 for v in doc["input"].values())
+
+
+@pytest.mark.req("KZ84-LRC")
+def test_periods_chain_and_reconcile(close: CloseRun) -> None:
+    """The closing balances of the first year are the opening balances of the second (para 100)."""
+    first, second = (close.documents[d.isoformat()] for d in REPORTING_DATES)
+    for name in ("OGPO VTS", "total"):
+        t1 = next(t for t in first["tables"] if t["key"] == "100-paa" and t["group"] == name)
+        t2 = next(t for t in second["tables"] if t["key"] == "100-paa" and t["group"] == name)
+        np.testing.assert_allclose(_matrix(t1)[-1], _matrix(t2)[0], rtol=1e-12)
+        v = _matrix(t2)
+        np.testing.assert_allclose(v[:-1].sum(axis=0), v[-1], rtol=1e-9)
+
+
+def _matrix(table: dict) -> np.ndarray:
+    cols = [c["key"] for c in table["columns"]]
+    return np.array([[r["values"][c] for c in cols] for r in table["rows"]], dtype=float)
+
+
+@pytest.mark.req("KZ84-AGG")
+def test_groups_are_cohorts_by_profitability_and_fixed(close: CloseRun, inputs: Path, tmp_path: Path) -> None:
+    dms = next(p for p in close.result.paa if p.name == "DMS")
+    ids = {g.group_id: g for g in dms.groups}
+    assert ids["DMS-2026-ONEROUS"].profitability == "onerous"  # the 2026 cohort is priced at a 96 % loss ratio
+    assert "para 16" in ids["DMS-2026-ONEROUS"].test or "para 18" in ids["DMS-2026-ONEROUS"].test
+    res = portfolio_paa_result(dms)
+    assert res.loss_component[-1] > 0 and res.loss_component[0] == 0
+    # a second close with the register keeps every group (para 24) ...
+    folder = tmp_path / "again"
+    shutil.copytree(inputs, folder, ignore=shutil.ignore_patterns("results"))
+    shutil.copy(inputs / "results" / "group-register.csv", folder / "register.csv")
+    cfg = folder / "ifrs17.toml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("[curves]", 'group_register = "register.csv"\n\n[curves]'),
+                   encoding="utf-8")
+    again = run_close(cfg, folder / "out")
+    assert (folder / "out" / "group-register.csv").read_text() == (inputs / "results" / "group-register.csv").read_text()
+    assert again.summary == close.summary
+    # ... and a register that puts a contract elsewhere is refused
+    text = (folder / "register.csv").read_text(encoding="utf-8").splitlines()
+    row = next(i for i, line in enumerate(text) if "DMS-2026-ONEROUS" in line)
+    text[row] = text[row].replace("DMS-2026-ONEROUS", "DMS-2026-REMAINING").replace(",onerous,", ",remaining,")
+    (folder / "register.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    kept = run_close(cfg, folder / "out2")  # the register decides: the contract stays where it was registered
+    gids = dict(zip(kept.result.paa[3].aggregation.contract_id, kept.result.paa[3].aggregation.group_id,
+                    strict=True))
+    assert gids[text[row].split(",")[0]] == "DMS-2026-REMAINING"
+
+
+@pytest.mark.req("KZ84-RE")
+def test_reinsurance_held_follows_the_underlying(close: CloseRun) -> None:
+    r = close.result.reinsurance[0]
+    prop = next(p for p in close.result.paa if p.name == r.spec.portfolio)
+    res = portfolio_paa_result(prop)
+    x = r.result
+    np.testing.assert_allclose(x.premium_allocation, r.spec.share * (1 - r.spec.ceding_commission)
+                               * res.insurance_revenue)
+    np.testing.assert_allclose(x.aic_gross, r.spec.share * prop.lic_closing)
+    assert np.all(x.non_performance > 0)
+
+
+@pytest.mark.req("KZ84-DISC")
+def test_oci_option_splits_finance_expense(close: CloseRun) -> None:
+    for p in close.result.paa:
+        np.testing.assert_allclose(p.lic_finance_pl + p.lic_finance_oci, p.lic.finance_expense)
+        assert np.all(p.lic_finance_pl > 0)  # interest accreted on a positive PV
+
+
+@pytest.mark.req("KZ84-DISC")
+def test_zero_curve_gives_undiscounted_lic(inputs: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "flat"
+    shutil.copytree(inputs, folder, ignore=shutil.ignore_patterns("results"))
+    lines = (folder / "curves.csv").read_text(encoding="utf-8").splitlines()
+    (folder / "curves.csv").write_text("\n".join([lines[0]] + [",".join(x.split(",")[:2] + ["0.0"]) for x in lines[1:]])
+                                       + "\n", encoding="utf-8")
+    cfg = folder / "ifrs17.toml"
+    text = cfg.read_text(encoding="utf-8").replace("ufr = 0.08", "ufr = 0.0").replace("illiquidity_premium = 0.005",
+                                                                                      "illiquidity_premium = 0.0")
+    cfg.write_text(text, encoding="utf-8")
+    flat = run_close(cfg, folder / "out")
+    for p in flat.result.paa:
+        for q in p.lic_points:
+            assert q.pv == pytest.approx(q.undiscounted, rel=1e-9)
+        np.testing.assert_allclose(p.lic.finance_expense, 0.0, atol=1e-3)
+
+
+def test_bad_input_writes_nothing(inputs: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "bad"
+    shutil.copytree(inputs, folder, ignore=shutil.ignore_patterns("results"))
+    lines = (folder / "contracts.csv").read_text(encoding="utf-8").splitlines()
+    cells = lines[5].split(",")
+    cells[6] = "abc"  # the premium of the fifth contract
+    lines[5] = ",".join(cells)
+    (folder / "contracts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = folder / "out"
+    res = CliRunner().invoke(app, ["ifrs17", "measure", str(folder / "ifrs17.toml"), "--out", str(out)])
+    assert res.exit_code == 2
+    assert "contracts.csv, row 6, column 'premium'" in res.output
+    assert not out.exists()
+    with pytest.raises(InputError, match="row 6"):
+        run_close(folder / "ifrs17.toml", out)
