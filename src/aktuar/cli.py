@@ -198,7 +198,16 @@ def demo(
 
 def _register_subcommands() -> None:
     """The platform's command groups (each a Typer app in its own module)."""
-    from aktuar import cli_audit, cli_backup, cli_db, cli_ifrs17, cli_methodology, cli_runs, cli_users
+    from aktuar import (
+        cli_audit,
+        cli_backup,
+        cli_db,
+        cli_ifrs17,
+        cli_methodology,
+        cli_runs,
+        cli_serve,
+        cli_users,
+    )
 
     app.add_typer(cli_db.app, name="db")
     app.add_typer(cli_users.app, name="users")
@@ -206,6 +215,7 @@ def _register_subcommands() -> None:
     app.add_typer(cli_methodology.app, name="methodology")
     app.add_typer(cli_runs.app, name="runs")
     app.add_typer(cli_backup.app, name="backup")
+    app.command(name="serve")(cli_serve.serve)
     app.add_typer(cli_ifrs17.app, name="ifrs17")
 
 
