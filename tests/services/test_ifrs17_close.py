@@ -144,3 +144,42 @@ def test_bad_input_writes_nothing(inputs: Path, tmp_path: Path) -> None:
     assert not out.exists()
     with pytest.raises(InputError, match="row 6"):
         run_close(folder / "ifrs17.toml", out)
+
+
+@pytest.mark.req("KZ84-CSM")
+def test_life_and_annuity_groups_under_the_gmm(close: CloseRun) -> None:
+    """Life cohorts measured from initial recognition with the projection; the 2026 annuity cohort is sold below
+    cost (onerous, para 47) and the 31.12.2026 longevity study (mortality × 0.9) is a change in estimates that
+    exhausts the CSM of the older annuity groups and makes them onerous (para 44(c), 48)."""
+    life = {p.name: p for p in close.result.gmm}
+    assert set(life) == {"Term life", "Annuities"}
+    ann = {g.info.group_id: g for g in life["Annuities"].groups}
+    assert ann["Annuities-2026-ONEROUS"].info.profitability == "onerous"
+    assert ann["Annuities-2026-ONEROUS"].result.initial.loss > 0
+    for g in [*life["Term life"].groups, *life["Annuities"].groups]:
+        for period in g.result.periods:
+            assert period.aoc.get("closing", "csm") >= -1e-6
+    rows = {(r["date"], r["portfolio"]): r for r in close.summary}
+    first, second = (d.isoformat() for d in REPORTING_DATES)
+    assert rows[(second, "Annuities")]["loss_component"] > rows[(first, "Annuities")]["loss_component"]
+    assert rows[(second, "Annuities")]["csm"] < rows[(first, "Annuities")]["csm"]
+    doc = close.documents[second]
+    keys = {(t["key"], t["group"]) for t in doc["tables"]}
+    for key in ("100", "101", "106", "109"):
+        assert (key, "Annuities") in keys and (key, "Term life") in keys
+
+
+@pytest.mark.req("KZ84-DISC")
+def test_life_oci_option_accumulates_the_rate_effect(close: CloseRun) -> None:
+    """FCF at current rates, CSM at locked-in rates: the difference of the two PVs is the accumulated OCI of
+    each group (para 88(b), B131), and finance expense in P&L plus OCI is the total finance expense."""
+    for life in close.result.gmm:
+        for g in life.groups:
+            for p in g.result.periods:
+                pl_ = p.profit_or_loss
+                assert pl_.insurance_finance_expenses == pytest.approx(
+                    pl_.insurance_finance_expenses_pl + pl_.insurance_finance_expenses_oci, abs=1e-6)
+                pv_current = p.aoc.get("closing", "pv_future_cash_flows")
+                assert p.accumulated_oci == pytest.approx(p.pv_future_cash_flows_locked_in - pv_current,
+                                                          rel=1e-9, abs=1e-3)
+    assert any(r["oci"] != 0 for r in close.summary if r["approach"] == "GMM")

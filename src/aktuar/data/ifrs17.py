@@ -197,3 +197,103 @@ def read_group_register(path: str | Path) -> GroupRegister:
             raise table.error(f"'{prof}' is not a profitability group: write one of {', '.join(allowed)}", index=i,
                               column=_c(cols, "profitability"))
     return GroupRegister(**values)
+
+
+POLICY_COLUMNS = {
+    "policy_id": "policy_id", "product": "product", "issue_date": "issue_date", "age_at_entry": "age_at_entry",
+    "policy_term": "policy_term", "sum_insured": "sum_insured", "premium": "premium",
+    "premium_frequency": "premium_frequency", "annuity_amount": "annuity_amount",
+    "annuity_deferral": "annuity_deferral", "policy_count": "policy_count",
+}
+
+
+@dataclass(frozen=True)
+class Policies:
+    """Life and annuity policies (or model points) of a GMM portfolio, columnar, with their file rows."""
+
+    file: str
+    rows: npt.NDArray[np.int64]
+    policy_id: tuple[str, ...]
+    product: tuple[str, ...]
+    issue_date: DateArray
+    age_at_entry: npt.NDArray[np.int64]
+    policy_term: npt.NDArray[np.int64]
+    sum_insured: FloatArray
+    premium: FloatArray  # per payment; NaN where not given
+    premium_frequency: npt.NDArray[np.int64]
+    annuity_amount: FloatArray
+    annuity_deferral: npt.NDArray[np.int64]
+    policy_count: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.policy_id)
+
+
+def _whole(table: Table, column: str, values: FloatArray, low: int, what: str) -> npt.NDArray[np.int64]:
+    bad = np.flatnonzero((values != np.round(values)) | (values < low))
+    if bad.size:
+        raise table.error(f"{values[bad[0]]} is not {what}: write a whole number ≥ {low}", index=int(bad[0]),
+                          column=column)
+    return values.astype(np.int64)
+
+
+def read_policies(path: str | Path) -> Policies:
+    """Read a life/annuity policy file (format in docs/ifrs17.md)."""
+    from aktuar.core.projection import PRODUCTS
+
+    table = read_table(path)
+    cols = resolve_columns(table, POLICY_COLUMNS, required=("policy_id", "product", "issue_date", "age_at_entry",
+                                                             "policy_term", "sum_insured"),
+                           purpose="(a life/annuity policy file of an IFRS 17 close)")
+    if table.height == 0:
+        raise table.error("the file has no policies: add one row per policy or model point")
+    ids = text_column(table, _c(cols, "policy_id"))
+    check_unique(table, [_c(cols, "policy_id")], what="policy_id")
+    product = text_column(table, _c(cols, "product")).str.to_lowercase()
+    bad = np.flatnonzero(~product.is_in(list(PRODUCTS)).to_numpy())
+    if bad.size:
+        raise table.error(f"'{product[int(bad[0])]}' is not a product: write one of {', '.join(PRODUCTS)}",
+                          index=int(bad[0]), column=_c(cols, "product"))
+    issue = date_column(table, _c(cols, "issue_date"))
+    age = _whole(table, _c(cols, "age_at_entry"), number_column(table, _c(cols, "age_at_entry"), what="an age"), 0,
+                 "an age in whole years")
+    term = _whole(table, _c(cols, "policy_term"), number_column(table, _c(cols, "policy_term"), what="a term"), 1,
+                  "a term in whole years")
+    si = number_column(table, _c(cols, "sum_insured"), what="a sum insured")
+    _non_negative(table, si, _c(cols, "sum_insured"), "a sum insured")
+    premium = (number_column(table, _c(cols, "premium"), allow_blank=True, what="a premium")
+               if cols.get("premium") else np.full(table.height, np.nan))
+    if cols.get("premium"):
+        bad = np.flatnonzero(premium < 0)
+        if bad.size:
+            raise table.error("a premium is an amount ≥ 0 (or blank: computed from the net premium)",
+                              index=int(bad[0]), column=_c(cols, "premium"))
+    freq_raw = _optional_number(table, cols.get("premium_frequency"), "payments per year", default=12.0)
+    freq = _whole(table, cols.get("premium_frequency") or "premium_frequency", freq_raw, 0, "payments per year")
+    bad = np.flatnonzero(~np.isin(freq, (0, 1, 2, 4, 12)))
+    if bad.size:
+        raise table.error("payments per year must be 12, 4, 2, 1 or 0 (a single premium)", index=int(bad[0]),
+                          column=cols.get("premium_frequency"))
+    annuity = _optional_number(table, cols.get("annuity_amount"), "a monthly annuity")
+    deferral_raw = _optional_number(table, cols.get("annuity_deferral"), "a deferral in years")
+    deferral = _whole(table, cols.get("annuity_deferral") or "annuity_deferral", deferral_raw, 0, "a deferral")
+    count = _optional_number(table, cols.get("policy_count"), "a number of policies", default=1.0)
+    return Policies(table.file or str(path), table.rows(), tuple(ids.to_list()), tuple(product.to_list()), issue,
+                    age, term, si, premium, freq, annuity, deferral, count)
+
+
+def read_mortality(path: str | Path) -> tuple[int, FloatArray]:
+    """A mortality table file with columns ``age`` (consecutive whole ages) and ``q`` (annual rates)."""
+    table = read_table(path)
+    cols = resolve_columns(table, {"age": "age", "q": "q"}, purpose="(a mortality table: age, q)")
+    age = number_column(table, _c(cols, "age"), what="an age")
+    q = number_column(table, _c(cols, "q"), what="a mortality rate")
+    order = np.argsort(age)
+    age, q = age[order], q[order]
+    if np.any(np.diff(age) != 1) or np.any(age != np.round(age)):
+        raise table.error("the ages must be consecutive whole numbers without gaps or repeats", column=_c(cols, "age"))
+    bad = np.flatnonzero((q < 0) | (q > 1))
+    if bad.size:
+        raise table.error(f"{q[bad[0]]} is not a probability: a mortality rate lies between 0 and 1",
+                          index=int(order[bad[0]]), column=_c(cols, "q"))
+    return int(age[0]), q

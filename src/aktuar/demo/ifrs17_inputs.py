@@ -99,6 +99,7 @@ def demo_config(insurer: DemoInsurer) -> str:
             f"ulae_ratio = {ulae[c.code]}",
             "expense_acquisition = true",
         ]
+    lines += _life_config()
     lines += [
         "",
         "[[reinsurance]]",
@@ -119,6 +120,110 @@ def write_demo_close_inputs(folder: Path, seed: int = 2026, scale: float = 1.0) 
     insurer.transactions.write_csv(folder / "claims.csv")
     demo_contracts(insurer, seed).write_csv(folder / "contracts.csv")
     demo_curves().write_csv(folder / "curves.csv")
+    demo_mortality().write_csv(folder / "mortality.csv")
+    term, annuities = demo_life_policies(seed)
+    term.write_csv(folder / "life_term.csv")
+    annuities.write_csv(folder / "life_annuities.csv")
     config = folder / "ifrs17.toml"
     config.write_text(demo_config(insurer), encoding="utf-8")
     return config
+
+
+# ------------------------------------------------------------------------------------- life and annuities
+LIFE_COHORTS = tuple(range(2019, REPORTING_DATES[-1].year + 1))
+# an illustrative Makeham mortality law (the parameters of Bowers et al.'s Illustrative Life Table); a real
+# insurer gives its own table — see docs/ifrs17.md
+MAKEHAM = (0.0007, 0.00005, 10 ** 0.04)
+TERM_ASSUMPTIONS = {"lapse": (0.08, 0.06, 0.05, 0.04), "acquisition_expense": 25_000.0,
+                    "maintenance_expense": 6_000.0, "expense_inflation": 0.06, "commission": (0.25,)}
+ANNUITY_ASSUMPTIONS = {"lapse": (0.0,), "acquisition_expense": 60_000.0, "maintenance_expense": 9_000.0,
+                       "expense_inflation": 0.06, "commission": ()}
+# pricing loadings; the 2026 annuity cohort was sold below cost (an onerous group at initial recognition)
+TERM_LOADING = 0.6
+ANNUITY_LOADING = {2026: -0.04}
+ANNUITY_LOADING_DEFAULT = 0.06
+# the 2026 year-end study finds annuitants live longer: mortality × 0.9 from 31.12.2026 (a change in estimates)
+ANNUITY_MORTALITY_REVISION = {REPORTING_DATES[-1]: 0.9}
+
+
+def demo_mortality() -> pl.DataFrame:
+    a, b, c = MAKEHAM
+    age = np.arange(0, 121)
+    q = 1.0 - np.exp(-a - b * c ** age * (c - 1.0) / np.log(c))
+    q[-1] = 1.0
+    return pl.DataFrame({"age": age, "q": np.round(q, 8)})
+
+
+def _locked_in_curve(cohort: int) -> object:
+    from aktuar.core.curves import smith_wilson
+
+    d = date(cohort - 1, 12, 31)
+    rates = CURVE_RATES.get(d, CURVE_RATES[OPENING_DATE])
+    return smith_wilson(np.asarray(CURVE_MATURITIES, dtype=float), np.asarray(rates), UFR).with_premium(0.005)
+
+
+def demo_life_policies(seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Individual term life (monthly premiums from the net premium with a loading) and immediate annuities
+    (single premiums at cost plus a loading), issued on 1 January of each cohort year, priced on the curve of
+    the preceding year end."""
+    from aktuar.core.projection import Assumptions, DecrementTable, ModelPoints, NetPremium, project
+
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 84]))
+    mort = demo_mortality()
+    table = DecrementTable.by_age(mort["q"].to_numpy(), 0, "mortality")
+    term_rows: list[dict[str, object]] = []
+    ann_rows: list[dict[str, object]] = []
+    for cohort in LIFE_COHORTS:
+        curve = _locked_in_curve(cohort)
+        n = int(rng.integers(110, 150))
+        age = rng.integers(25, 56, n)
+        term = rng.choice([10, 15, 20], n)
+        si = np.round(rng.lognormal(np.log(12e6), 0.5, n), -3)
+        ta = TERM_ASSUMPTIONS
+        priced = project(ModelPoints(age, term, si, np.ones(n), product=["term"] * n),
+                         Assumptions(table, curve, lapse=DecrementTable.by_duration(np.array(ta["lapse"]), "lapse"),
+                                     acquisition_expense=ta["acquisition_expense"],
+                                     maintenance_expense=ta["maintenance_expense"],
+                                     expense_inflation=ta["expense_inflation"], commission=ta["commission"],
+                                     premium_rule=NetPremium(TERM_LOADING)))
+        for i in range(n):
+            term_rows.append({"policy_id": f"TL-{cohort}-{i + 1:04d}", "product": "term",
+                              "issue_date": date(cohort, 1, 1), "age_at_entry": int(age[i]),
+                              "policy_term": int(term[i]), "sum_insured": float(si[i]),
+                              "premium": float(priced.premium_per_payment[i]), "premium_frequency": 12,
+                              "policy_count": 1})
+        m = int(rng.integers(30, 45))
+        a_age = rng.integers(60, 71, m)
+        a_term = 100 - a_age
+        amount = np.round(rng.lognormal(np.log(220e3), 0.3, m), -2)
+        aa = ANNUITY_ASSUMPTIONS
+        cost = project(ModelPoints(a_age, a_term, np.zeros(m), np.ones(m), premium=np.zeros(m),
+                                   premium_frequency=np.zeros(m, dtype=np.int64), product=["annuity"] * m,
+                                   annuity_amount=amount),
+                       Assumptions(table, curve, acquisition_expense=aa["acquisition_expense"],
+                                   maintenance_expense=aa["maintenance_expense"],
+                                   expense_inflation=aa["expense_inflation"]))
+        loading = ANNUITY_LOADING.get(cohort, ANNUITY_LOADING_DEFAULT)
+        single = np.round((cost.pv_annuities + cost.pv_expenses) * (1.0 + loading), 2)
+        for i in range(m):
+            ann_rows.append({"policy_id": f"AN-{cohort}-{i + 1:04d}", "product": "annuity",
+                             "issue_date": date(cohort, 1, 1), "age_at_entry": int(a_age[i]),
+                             "policy_term": int(a_term[i]), "sum_insured": 0.0, "premium": float(single[i]),
+                             "premium_frequency": 0, "annuity_amount": float(amount[i]), "policy_count": 1})
+    return pl.DataFrame(term_rows), pl.DataFrame(ann_rows)
+
+
+def _life_config() -> list[str]:
+    def block(name: str, file: str, a: dict[str, object], revision: dict[date, float] | None) -> list[str]:
+        lines = ["", "[[portfolio]]", f'name = "{name}"', 'approach = "gmm"', f'model_points = "{file}"',
+                 'mortality = "mortality.csv"', f"lapse = {list(a['lapse'])}",  # type: ignore[call-overload]
+                 f"acquisition_expense = {a['acquisition_expense']}",
+                 f"maintenance_expense = {a['maintenance_expense']}", f"expense_inflation = {a['expense_inflation']}",
+                 f"commission = {list(a['commission'])}", "ra_share = 0.05"]  # type: ignore[call-overload]
+        if revision:
+            lines.append("mortality_revision = { " + ", ".join(f'"{d.isoformat()}" = {m}' for d, m in
+                                                                revision.items()) + " }")
+        return lines
+
+    return (block("Term life", "life_term.csv", TERM_ASSUMPTIONS, None)
+            + block("Annuities", "life_annuities.csv", ANNUITY_ASSUMPTIONS, ANNUITY_MORTALITY_REVISION))

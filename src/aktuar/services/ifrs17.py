@@ -34,11 +34,17 @@ from aktuar.core.ifrs17.disclosures import (
     DisclosureTable,
     claims_development,
     combine,
+    csm_maturity_gmm,
+    insurance_revenue_gmm,
     insurance_revenue_paa,
+    lrc_lic_reconciliation,
     lrc_lic_reconciliation_paa,
+    measurement_components_reconciliation,
     ra_disclosure,
     ultimate_history,
 )
+from aktuar.core.ifrs17.gmm import GMMResult, Revision
+from aktuar.core.ifrs17.gmm import measure as gmm_measure
 from aktuar.core.ifrs17.paa import (
     ContractLRC,
     LICRollForward,
@@ -49,9 +55,26 @@ from aktuar.core.ifrs17.paa import (
     proportional_reinsurance_paa,
 )
 from aktuar.core.ifrs17.risk_adjustment import DiversifiedRA, RiskAdjustment, diversify, ra_lognormal
-from aktuar.data.ifrs17 import Contracts, filter_rows_until, read_contracts, read_curves, read_group_register
+from aktuar.core.projection import (
+    Assumptions,
+    DecrementTable,
+    ModelPoints,
+    ProjectionResult,
+    group_inputs,
+    project,
+)
+from aktuar.data.ifrs17 import (
+    Contracts,
+    Policies,
+    filter_rows_until,
+    read_contracts,
+    read_curves,
+    read_group_register,
+    read_mortality,
+    read_policies,
+)
 from aktuar.errors import InputError
-from aktuar.services.ifrs17_config import CloseConfig, PAAPortfolio, Reinsurance, load_config
+from aktuar.services.ifrs17_config import CloseConfig, GMMPortfolio, PAAPortfolio, Reinsurance, load_config
 
 FloatArray = npt.NDArray[np.float64]
 Progress = Callable[[str, int, int], None]
@@ -196,7 +219,7 @@ def _expected_loss_ratio(contracts: Contracts, lic: LICPoint, spec: PAAPortfolio
     if not years:
         raise InputError(f"portfolio '{spec.name}': no accident year with both claims and earned premium; give "
                          "expected_loss_ratio in the configuration", file=contracts.file)
-    return sum(lic.ultimate_by_origin[y] for y in years) / sum(by_year[y] for y in years)
+    return float(sum(lic.ultimate_by_origin[y] for y in years) / sum(by_year[y] for y in years))
 
 
 def _groups(contracts: Contracts, spec: PAAPortfolio, combined: FloatArray, register: GroupRegister | None
@@ -349,13 +372,15 @@ class CloseResult:
     paa: tuple[PAAPortfolioClose, ...]
     reinsurance: tuple[ReinsuranceClose, ...]
     lic_ra: tuple[DiversifiedRA, ...]  # per boundary, across PAA portfolios
-    gmm: tuple[Any, ...] = ()
+    gmm: tuple[GMMPortfolioClose, ...] = ()
 
 
-def measure_close(config: CloseConfig, *, progress: Progress | None = None) -> CloseResult:
-    """Measure every portfolio of ``config`` at every reporting date (pure apart from reading the inputs)."""
+def measure_close(config: CloseConfig, *, progress: Progress | None = None,
+                  scheduler: str | None = None) -> CloseResult:
+    """Measure every portfolio of ``config`` at every reporting date (pure apart from reading the inputs);
+    with ``scheduler`` the life projection runs on that Dask cluster."""
     steps = ["discount curves", *[f"PAA {p.name}" for p in config.paa], "risk adjustment",
-             *[f"reinsurance {r.name}" for r in config.reinsurance]]
+             *[f"reinsurance {r.name}" for r in config.reinsurance], *[f"GMM {p.name}" for p in config.gmm]]
     done = 0
 
     def step() -> None:
@@ -395,9 +420,13 @@ def measure_close(config: CloseConfig, *, progress: Progress | None = None) -> C
             loss_given_default=r.loss_given_default,
             opening_arc=float(r.share * (1 - r.ceding_commission) * u.lrc.unearned[:, 0].sum()),
         )))
+    life: list[GMMPortfolioClose] = []
+    for g in config.gmm:
+        step()
+        life.append(measure_gmm(config, g, curves, register, scheduler))
     if progress is not None:
         progress("done", len(steps), len(steps))
-    return CloseResult(config, curves, tuple(final), tuple(reinsurance), tuple(diversified))
+    return CloseResult(config, curves, tuple(final), tuple(reinsurance), tuple(diversified), tuple(life))
 
 
 # ------------------------------------------------------------------------------------- results as tables
@@ -467,6 +496,8 @@ def period_tables(result: CloseResult, period: int) -> list[DisclosureTable]:
     tables = [*recon, combine(recon), *revenue, combine(revenue)]
     tables = [replace(t, period=label) for t in tables]
     tables += [replace(reinsurance_table(r, period), period=label) for r in result.reinsurance]
+    for life in result.gmm:
+        tables += [replace(t, period=label) for t in gmm_tables(life, result.config.reporting_dates[period - 1])]
     j = period  # boundary index of the closing date
     div = result.lic_ra[j]
     means = np.array([p.lic_points[j].claims_undiscounted for p in result.paa])
@@ -514,6 +545,8 @@ def summary_rows(result: CloseResult) -> list[dict[str, Any]]:
                 "service_result": float(res.insurance_service_result[k]),
                 "finance_pl": float(p.lic_finance_pl[k]), "oci": float(-p.lic_finance_oci[k]),
             })
+        for life in result.gmm:
+            rows.append(_gmm_summary(life, when))
         for r in result.reinsurance:
             x = r.result
             rows.append({
@@ -523,6 +556,28 @@ def summary_rows(result: CloseResult) -> list[dict[str, Any]]:
                 "finance_pl": float(-x.finance_income[k]), "oci": 0.0,
             })
     return rows
+
+
+def _gmm_summary(life: GMMPortfolioClose, when: date) -> dict[str, Any]:
+    row: dict[str, Any] = {"date": when.isoformat(), "portfolio": life.name, "approach": "GMM", "lrc": 0.0,
+                           "loss_component": 0.0, "lic": 0.0, "csm": 0.0, "revenue": 0.0, "service_result": 0.0,
+                           "finance_pl": 0.0, "oci": 0.0}
+    for g in life.groups:
+        p = g.period_of(when)
+        if p is None:
+            continue
+        period = g.result.periods[p - 1]
+        pres, pl = period.presentation, period.profit_or_loss
+        row["lrc"] += pres.get("closing", "lrc_excl_loss_component")
+        row["loss_component"] += pres.get("closing", "loss_component")
+        row["lic"] += pres.get("closing", "lic")
+        row["csm"] += period.aoc.get("closing", "csm")
+        row["revenue"] += pl.insurance_revenue
+        row["service_result"] += pl.insurance_service_result
+        row["finance_pl"] += pl.insurance_finance_expenses_pl if pl.insurance_finance_expenses_oci or \
+            pl.insurance_finance_expenses_pl else pl.insurance_finance_expenses
+        row["oci"] += pl.other_comprehensive_income
+    return row
 
 
 @dataclass(frozen=True)
@@ -540,6 +595,11 @@ def _source(config: CloseConfig) -> dict[str, Any]:
     for p in config.paa:
         files[f"{p.name}: contracts"] = p.contracts
         files[f"{p.name}: claims"] = p.claims
+    for g in config.gmm:
+        files[f"{g.name}: policies"] = g.model_points
+        files[f"{g.name}: mortality"] = g.mortality
+    if config.group_register is not None:
+        files["group register"] = config.group_register
     return {k: {"file": v.name, "sha256": file_sha256(v)} for k, v in files.items()}
 
 
@@ -555,7 +615,7 @@ def run_close(config_path: str | Path, out_dir: str | Path, *, progress: Progres
     from aktuar.reports.ifrs17_output import to_document, write_output
 
     config = load_config(config_path)
-    result = measure_close(config, progress=progress)
+    result = measure_close(config, progress=progress, scheduler=scheduler)
     source = _source(config)
     aggregation = _all_groups(result)
     documents = {}
@@ -569,11 +629,11 @@ def run_close(config_path: str | Path, out_dir: str | Path, *, progress: Progres
         raise InputError(f"{out} is a file: give a folder for the results")
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
-    for when, doc in documents.items():
+    for label, doc in documents.items():
         for ext in ("json", "xlsx"):
-            path = out / f"ifrs17-{when}.{ext}"
+            path = out / f"ifrs17-{label}.{ext}"
             write_output(path, doc)
-            files[f"{when} {ext}"] = path
+            files[f"{label} {ext}"] = path
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(summary[0]))
     writer.writeheader()
@@ -592,16 +652,165 @@ def run_close(config_path: str | Path, out_dir: str | Path, *, progress: Progres
 
 
 def _all_groups(result: CloseResult) -> Aggregation:
-    """One aggregation over all PAA portfolios (their registers merged)."""
-    parts = [p.aggregation for p in result.paa if p.aggregation is not None]
+    """One aggregation over all portfolios (their registers merged)."""
+    parts = [p.aggregation for p in result.paa if p.aggregation is not None] + [g.aggregation for g in result.gmm]
     if not parts:
         raise InputError("no portfolio was aggregated into groups")
+    return _merge_aggregations(parts)
+
+
+# ---------------------------------------------------------------------------------------- GMM portfolio
+@dataclass(frozen=True)
+class GMMGroupClose:
+    """One GMM group measured from its initial recognition (the start of its cohort year) over its coverage."""
+
+    info: GroupInfo
+    recognised: date
+    result: GMMResult
+    coverage_units: FloatArray
+    locked_in_curve: str
+
+    def period_of(self, when: date) -> int | None:
+        """The group's period (1-based) that ends on the reporting date ``when``, if any."""
+        p = when.year - self.info.cohort + 1
+        return p if 1 <= p <= len(self.result.periods) else None
+
+
+@dataclass(frozen=True)
+class GMMPortfolioClose:
+    name: str
+    groups: tuple[GMMGroupClose, ...]
+    aggregation: Aggregation
+    warnings: list[str] = field(default_factory=list)
+
+
+def _assumptions(spec: GMMPortfolio, mortality: DecrementTable, curve: Any, multiplier: float = 1.0) -> Assumptions:
+    mort = mortality if multiplier == 1.0 else DecrementTable(
+        np.minimum(mortality.rates * multiplier, 1.0), mortality.min_age, f"{mortality.name} × {multiplier:g}")
+    return Assumptions(mort, curve, lapse=DecrementTable.by_duration(np.array(spec.lapse), "lapse"),
+                       acquisition_expense=spec.acquisition_expense, maintenance_expense=spec.maintenance_expense,
+                       expense_inflation=spec.expense_inflation, commission=spec.commission)
+
+
+def _model_points(p: Policies, idx: npt.NDArray[np.int64], group: list[str] | None) -> ModelPoints:
+    return ModelPoints(p.age_at_entry[idx], p.policy_term[idx], p.sum_insured[idx], p.policy_count[idx],
+                       duration_mth=np.zeros(idx.shape[0], dtype=np.int64), premium=p.premium[idx],
+                       premium_frequency=p.premium_frequency[idx], product=[p.product[i] for i in idx],
+                       annuity_amount=p.annuity_amount[idx], annuity_deferral=p.annuity_deferral[idx],
+                       group=group, ids=[p.policy_id[i] for i in idx])
+
+
+def _project(mp: ModelPoints, assumptions: Assumptions, scheduler: str | None) -> ProjectionResult:
+    if scheduler is None:
+        return project(mp, assumptions)
+    from aktuar.distributed import project as project_on_cluster
+
+    return project_on_cluster(mp, assumptions, scheduler=scheduler)
+
+
+def measure_gmm(config: CloseConfig, spec: GMMPortfolio, curves: DateCurves, register: GroupRegister | None,
+                scheduler: str | None = None) -> GMMPortfolioClose:
+    """Project the portfolio's policies cohort by cohort, group them (para 16: FCF at initial recognition with
+    the RA; para 47 onerous; a margin threshold for "no significant possibility") and measure every group under
+    the GMM with the FCF at the current curve of each reporting date, the CSM at the locked-in curve and the OCI
+    option of the configuration."""
+    policies = read_policies(spec.model_points)
+    min_age, q = read_mortality(spec.mortality)
+    mortality = DecrementTable.by_age(q, min_age, "mortality")
+    missing = np.flatnonzero(np.isnan(policies.premium))
+    if missing.size:
+        raise InputError("the premium is blank: give the premium per payment of every policy", file=policies.file,
+                         row=int(policies.rows[missing[0]]), column="premium")
+    years = np.array([int(str(d)[:4]) for d in policies.issue_date], dtype=np.int64)
+    last = config.reporting_dates[-1]
+    warnings: list[str] = []
+    late = years > last.year
+    if late.any():
+        warnings.append(f"{int(late.sum())} polic(ies) issued after {last.isoformat()} are not yet recognised")
+    measured: list[GMMGroupClose] = []
+    aggregations: list[Aggregation] = []
+    for cohort in sorted(set(years[~late].tolist())):
+        idx = np.flatnonzero(years == cohort)
+        recognised = date(cohort - 1, 12, 31)
+        if recognised in curves.curves:
+            curve, curve_label = curves.curves[recognised], f"current curve of {recognised.isoformat()}"
+        else:
+            curve, curve_label = curves.curves[config.opening_date], (
+                f"the opening curve of {config.opening_date.isoformat()} (no curve at initial recognition "
+                f"{recognised.isoformat()}: a C13-like approximation)")
+            warnings.append(f"cohort {cohort}: locked-in rates from {curve_label}")
+        base = _assumptions(spec, mortality, curve)
+        first = _project(_model_points(policies, idx, None), base, scheduler)
+        outflows = (first.pv_claims + first.pv_morbidity + first.pv_annuities + first.pv_maturities
+                    + first.pv_expenses + first.pv_commissions)
+        fcf = outflows * (1.0 + spec.ra_share) - first.pv_premiums
+        agg = assign_groups(
+            AggContracts([policies.policy_id[i] for i in idx], [spec.name] * idx.shape[0],
+                         [str(policies.issue_date[i]) for i in idx], fcf=fcf, premium=first.pv_premiums),
+            AggregationTest(margin_threshold=spec.margin_threshold), register=register)
+        aggregations.append(agg)
+        labels = list(agg.group_id)
+        grouped = _project(_model_points(policies, idx, labels), base, scheduler)
+        revised = {d: _project(_model_points(policies, idx, labels), _assumptions(spec, mortality, curve, m),
+                               scheduler) for d, m in spec.mortality_revision}
+        for gid in sorted(set(labels)):
+            m = np.array([g == gid for g in labels])
+            first_i = int(np.flatnonzero(m)[0])
+            inputs = group_inputs(grouped, gid, ra_share=spec.ra_share)
+            n = inputs.expected.n_periods
+            current: dict[int, Any] = {}
+            for when in config.reporting_dates:
+                p = when.year - cohort + 1
+                if 1 <= p <= n:
+                    current[p] = curves.curves[when]
+            revisions: dict[int, Revision] = {}
+            for rev_date, res in revised.items():
+                p = rev_date.year - cohort + 1
+                if 1 <= p < n:
+                    rev = group_inputs(res, gid, ra_share=spec.ra_share)
+                    revisions[p] = Revision(rev.expected, rev.risk_adjustment)
+            inputs = replace(inputs, current_discount=current or None, oci_option=config.oci_option,
+                             revisions=revisions)
+            result = gmm_measure(inputs)
+            premiums = float(first.pv_premiums[m].sum())
+            info = GroupInfo(gid, spec.name, cohort, agg.profitability[first_i], int(m.sum()), premiums,
+                             float(fcf[m].sum() / premiums) if premiums > 0 else float("nan"), agg.reason[first_i])
+            measured.append(GMMGroupClose(info, recognised, result, np.asarray(inputs.coverage_units), curve_label))
+    if not aggregations:
+        raise InputError(f"portfolio '{spec.name}' has no policy issued by {last.isoformat()}", file=policies.file)
+    return GMMPortfolioClose(spec.name, tuple(measured), _merge_aggregations(aggregations), warnings)
+
+
+def _merge_aggregations(parts: list[Aggregation]) -> Aggregation:
     first = parts[0]
     reg = first.register
-    fields = {f: list(getattr(first, f)) for f in ("contract_id", "portfolio", "cohort", "profitability", "group_id",
-                                                    "reason", "is_new", "assessed_profitability")}
+    names = ("contract_id", "portfolio", "cohort", "profitability", "group_id", "reason", "is_new",
+             "assessed_profitability")
+    fields_ = {f: list(getattr(first, f)) for f in names}
     for a in parts[1:]:
         reg = reg.merge(a.register)
-        for f in fields:
-            fields[f] += list(getattr(a, f))
-    return Aggregation(**{f: tuple(v) for f, v in fields.items()}, register=reg, groups=reg.groups())
+        for f in names:
+            fields_[f] += list(getattr(a, f))
+    return Aggregation(**{f: tuple(v) for f, v in fields_.items()}, register=reg, groups=reg.groups())
+
+
+def gmm_tables(portfolio: GMMPortfolioClose, when: date) -> list[DisclosureTable]:
+    """Para 100, 101, 106 and 109 tables of the portfolio's groups for the period ending ``when``, combined."""
+    recon: list[DisclosureTable] = []
+    comp: list[DisclosureTable] = []
+    rev: list[DisclosureTable] = []
+    bands: list[DisclosureTable] = []
+    for g in portfolio.groups:
+        p = g.period_of(when)
+        if p is None:
+            continue
+        gid = g.info.group_id
+        recon.append(lrc_lic_reconciliation(g.result, p, group=gid))
+        comp.append(measurement_components_reconciliation(g.result, p, group=gid))
+        rev.append(insurance_revenue_gmm(g.result, p, group=gid))
+        bands.append(csm_maturity_gmm(g.result, p, g.coverage_units, group=gid))
+    out: list[DisclosureTable] = []
+    for tables in (recon, comp, rev, bands):
+        if tables:
+            out += [*tables, combine(tables, group=portfolio.name)]
+    return out

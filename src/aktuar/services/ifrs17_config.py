@@ -55,11 +55,14 @@ class GMMPortfolio:
     name: str
     model_points: Path
     mortality: Path
-    lapse: float = 0.0
-    expense_per_policy: float = 0.0
+    lapse: tuple[float, ...] = (0.0,)
+    acquisition_expense: float = 0.0
+    maintenance_expense: float = 0.0
     expense_inflation: float = 0.0
-    ra_margin: float = 0.05
-    mortality_revision: dict[date, float] | None = None
+    commission: tuple[float, ...] = ()
+    ra_share: float = 0.05
+    margin_threshold: float = 0.1
+    mortality_revision: tuple[tuple[date, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,18 @@ class _Reader:
                 f"at least {low}" if low is not None else f"at most {high}")
             raise self.error(full, f"'{full}' = {value} is out of range: it must be {rng}{what}")
         return value
+
+    def rates(self, table: dict[str, Any], key: str, where: str, default: tuple[float, ...]) -> tuple[float, ...]:
+        """A list of rates between 0 and 1 (e.g. lapse by policy year), or one rate."""
+        full = f"{where}.{key}" if where else key
+        value = table.get(key, list(default))
+        values = value if isinstance(value, list) else [value]
+        out = []
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= float(v) <= 1.0:
+                raise self.error(full, f"'{full}' must be a rate between 0 and 1 or a list of them, not {v!r}")
+            out.append(float(v))
+        return tuple(out)
 
     def file(self, table: dict[str, Any], key: str, where: str) -> Path:
         name = self.take(table, key, where, str)
@@ -240,18 +255,24 @@ def load_config(path: str | Path) -> CloseConfig:
                 r.take(t, "expense_acquisition", w, bool, True), r.take(t, "discount_lic", w, bool, True),
             ))
         elif approach == "gmm":
-            r.check_keys(t, w, {"name", "approach", "model_points", "mortality", "lapse", "expense_per_policy",
-                                "expense_inflation", "ra_margin", "mortality_revision"})
+            r.check_keys(t, w, {"name", "approach", "model_points", "mortality", "lapse", "acquisition_expense",
+                                "maintenance_expense", "expense_inflation", "commission", "ra_share",
+                                "margin_threshold", "mortality_revision"})
             revision_raw = r.take(t, "mortality_revision", w, dict, {})
-            revision = {r.date(k, f"{w}.mortality_revision"): float(r.number(revision_raw, k, f"{w}.mortality_revision",
-                                                                               low=0.0, high=10.0))
-                        for k in revision_raw}
+            revision = tuple(sorted(
+                (r.date(k, f"{w}.mortality_revision"),
+                 float(r.number(revision_raw, k, f"{w}.mortality_revision", low=0.01, high=10.0)))
+                for k in revision_raw))
             gmm.append(GMMPortfolio(
                 name, r.file(t, "model_points", w), r.file(t, "mortality", w),
-                r.number(t, "lapse", w, 0.0, low=0.0, high=1.0),
-                r.number(t, "expense_per_policy", w, 0.0, low=0.0),
+                r.rates(t, "lapse", w, (0.0,)),
+                r.number(t, "acquisition_expense", w, 0.0, low=0.0),
+                r.number(t, "maintenance_expense", w, 0.0, low=0.0),
                 r.number(t, "expense_inflation", w, 0.0, low=-0.5, high=1.0),
-                r.number(t, "ra_margin", w, 0.05, low=0.0, high=1.0), revision or None,
+                r.rates(t, "commission", w, ()),
+                r.number(t, "ra_share", w, 0.05, low=0.0, high=1.0),
+                r.number(t, "margin_threshold", w, 0.1, low=0.0, high=1.0),
+                revision,
             ))
         else:
             raise r.error(f"{w}.approach", f"unknown approach '{approach}': use paa or gmm")
