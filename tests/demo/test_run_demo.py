@@ -44,6 +44,19 @@ def test_writes_the_inputs_and_outputs(small: tuple[DemoResult, Path]) -> None:
     assert not list(folder.glob(".*"))  # no temporary file left behind
 
 
+@pytest.mark.req("KZ84-AUTO")
+def test_the_demo_closes_ifrs17_for_two_year_ends(small: tuple[DemoResult, Path]) -> None:
+    result, folder = small
+    close = result.ifrs17
+    assert close is not None
+    results = folder / "ifrs17" / "results"
+    for name in ("ifrs17-2025-12-31.xlsx", "ifrs17-2026-12-31.json", "summary.html", "group-register.csv"):
+        assert (results / name).stat().st_size > 0, name
+    approaches = {(r["portfolio"], r["approach"]) for r in close.summary}
+    assert ("OGPO VTS", "PAA") in approaches and ("Annuities", "GMM") in approaches
+    assert any(a == "PAA held" for _, a in approaches)
+
+
 def test_summary_rows(small: tuple[DemoResult, Path]) -> None:
     result, _ = small
     assert [row["class"] for row in result.summary] == [c.code for c in CLASSES]

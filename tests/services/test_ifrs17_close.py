@@ -183,3 +183,14 @@ def test_life_oci_option_accumulates_the_rate_effect(close: CloseRun) -> None:
                 assert p.accumulated_oci == pytest.approx(p.pv_future_cash_flows_locked_in - pv_current,
                                                           rel=1e-9, abs=1e-3)
     assert any(r["oci"] != 0 for r in close.summary if r["approach"] == "GMM")
+
+
+def test_summary_page_is_self_contained_with_charts(close: CloseRun) -> None:
+    import re
+
+    page = close.files["summary"].read_text(encoding="utf-8")
+    assert page.count("<svg") >= 3  # balances, CSM roll-forward, CSM run-off
+    assert "CSM run-off" in page and "Term life" in page and "Annuities-2026-ONEROUS" in page
+    assert not re.search(r"(?:src|href)=\"(?:https?:)?//", page)
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))

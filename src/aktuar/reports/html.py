@@ -174,14 +174,14 @@ def _slug(code: str) -> str:
     return "cls-" + (re.sub(r"[^a-z0-9]+", "-", code.lower()).strip("-") or "x")
 
 
-def _h(ru: str, en: str) -> str:
+def bilingual(ru: str, en: str) -> str:
     """A bilingual label: Russian / English."""
     return f"{escape(ru)} <span class=\"en\">/ {escape(en)}</span>"
 
 
 # ================================================================================================ charts
 @contextmanager
-def _figure(width: float = 7.2, height: float = 3.3, ncols: int = 1,
+def figure(width: float = 7.2, height: float = 3.3, ncols: int = 1,
             margins: tuple[float, float, float, float] = (0.8, 0.15, 0.55, 0.35),
             wspace: float = 0.3) -> Iterator[tuple[Any, list[Any]]]:
     """A figure of ``width`` × ``height`` inches with fixed ``margins`` (left, right, bottom, top, inches): fixed
@@ -206,7 +206,7 @@ def _figure(width: float = 7.2, height: float = 3.3, ncols: int = 1,
         yield fig, axes
 
 
-def _svg(fig: Any, label: str, salt: str) -> str:
+def svg(fig: Any, label: str, salt: str) -> str:
     import matplotlib
 
     buf = io.StringIO()
@@ -225,7 +225,7 @@ def _svg(fig: Any, label: str, salt: str) -> str:
     return text
 
 
-def _mn_axis(ax: Any, axis: str = "y") -> None:
+def mn_axis(ax: Any, axis: str = "y") -> None:
     from matplotlib.ticker import FuncFormatter
 
     fmt = FuncFormatter(lambda v, _: fmt_number(v / 1e6, 0 if abs(v) >= 1e7 or v == 0 else 1))
@@ -239,7 +239,7 @@ def chart_summary(classes: Sequence[ClassReport], ulae: ULAEResult | None, curre
     ibnr = np.array([c.unpaid for c in classes]) - case
     ul = np.array([float(ulae.reserve[i]) for i in range(len(classes))]) if ulae is not None else np.zeros(
         len(classes))
-    with _figure(7.2, 1.2 + 0.45 * len(classes), margins=(1.0, 0.2, 0.5, 0.4)) as (fig, (ax,)):
+    with figure(7.2, 1.2 + 0.45 * len(classes), margins=(1.0, 0.2, 0.5, 0.4)) as (fig, (ax,)):
         y = np.arange(len(classes))[::-1]
         left = np.zeros(len(classes))
         for vals, color, label in ((case, BLUE, "РЗНУ / case reserves"), (ibnr, ORANGE, "IBNR (РПНУ)"),
@@ -250,11 +250,11 @@ def chart_summary(classes: Sequence[ClassReport], ulae: ULAEResult | None, curre
             ax.text(float(left[list(y).index(yi)]), yi, f"  {fmt_millions(tot)}", va="center", fontsize=8)
         ax.set_yticks(y, names)
         ax.grid(axis="y", visible=False)
-        _mn_axis(ax, "x")
+        mn_axis(ax, "x")
         ax.set_xlabel(f"млн {currency} / {currency} mn")
         ax.set_xlim(0, float(left.max()) * 1.18 if left.max() > 0 else 1)
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=3)
-        return _svg(fig, "Reserves by class", salt)
+        return svg(fig, "Reserves by class", salt)
 
 
 def chart_factors(res: ReserveResult, salt: str) -> str:
@@ -264,7 +264,7 @@ def chart_factors(res: ReserveResult, salt: str) -> str:
     lr = fit.link_ratios[0]
     used = fit.used[0]
     n = len(ages) - 1
-    with _figure(7.2, 3.2) as (fig, (ax,)):
+    with figure(7.2, 3.2) as (fig, (ax,)):
         if n >= 1:
             x = np.arange(n)
             o = lr.shape[0]
@@ -291,7 +291,7 @@ def chart_factors(res: ReserveResult, salt: str) -> str:
         ax.set_title(title, loc="left")
         ax.set_xlabel("Возраст, мес. / Age, months")
         ax.legend(loc="upper right")
-        return _svg(fig, "Development factors", salt)
+        return svg(fig, "Development factors", salt)
 
 
 def chart_reserve_by_origin(c: ClassReport, currency: str, salt: str) -> str:
@@ -301,7 +301,7 @@ def chart_reserve_by_origin(c: ClassReport, currency: str, salt: str) -> str:
         MethodEstimate("selected", "выбранный", "selected", c.unpaid_by_origin)]
     k = max(len(methods), 1)
     width = 0.8 / k
-    with _figure(7.2, 3.4) as (fig, (ax,)):
+    with figure(7.2, 3.4) as (fig, (ax,)):
         x = np.arange(len(origins))
         for j, m in enumerate(methods):
             ax.bar(x - 0.4 + width * (j + 0.5), m.unpaid, width=width, color=METHOD_COLORS.get(m.key, GREY),
@@ -310,18 +310,18 @@ def chart_reserve_by_origin(c: ClassReport, currency: str, salt: str) -> str:
             ax.scatter(x, c.hindsight, marker="D", s=22, color=INK, zorder=4, label="actual (hindsight)")
         ax.set_xticks(x, origins)
         ax.axhline(0, color="#999999", lw=0.8)
-        _mn_axis(ax)
+        mn_axis(ax)
         ax.set_ylabel(f"млн {currency} / {currency} mn")
         ax.set_title("Резерв по годам происшествия / Unpaid claims by accident year", loc="left")
         ax.legend(loc="upper left", ncols=2)
-        return _svg(fig, "Reserve by accident year", salt)
+        return svg(fig, "Reserve by accident year", salt)
 
 
 def chart_bootstrap(boot: ReserveResult, cl_total: float, actual: float | None, currency: str, salt: str,
                     scale: float = 1.0) -> str:
     """Histogram of the simulated total reserve (times ``scale``) with the quantile lines."""
     sims = boot.components.get("total_ibnr_sims")
-    with _figure(7.2, 3.2, margins=(0.8, 1.75, 0.55, 0.35)) as (fig, (ax,)):
+    with figure(7.2, 3.2, margins=(0.8, 1.75, 0.55, 0.35)) as (fig, (ax,)):
         if sims is not None:
             v = np.asarray(sims[0], dtype=np.float64) * scale
             v = v[np.isfinite(v)]
@@ -338,13 +338,13 @@ def chart_bootstrap(boot: ReserveResult, cl_total: float, actual: float | None, 
         if actual is not None and math.isfinite(actual):
             ax.axvline(actual, color=INK, lw=1.2, ls=":", label=f"факт / actual: {fmt_millions(actual)}")
         ax.set_ylim(0, ymax * 1.05)
-        _mn_axis(ax, "x")
+        mn_axis(ax, "x")
         ax.set_xlabel(f"Резерв, млн {currency} / Reserve, {currency} mn")
         ax.set_ylabel("Симуляций / simulations")
         ax.set_title("Бутстрэп ODP / ODP bootstrap", loc="left")
         ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), title=f"млн {currency} / {currency} mn",
                   title_fontsize=8, alignment="left")
-        return _svg(fig, "Bootstrap distribution of the reserve", salt)
+        return svg(fig, "Bootstrap distribution of the reserve", salt)
 
 
 def chart_cash_flows(cf: CashFlows, currency: str, salt: str) -> str:
@@ -352,7 +352,7 @@ def chart_cash_flows(cf: CashFlows, currency: str, salt: str) -> str:
     pat = cf.pattern
     inc = pat.incremental[0]
     ages = [str(int(a)) for a in pat.ages] + [f"+{t + 1}" for t in range(pat.tail_periods)]
-    with _figure(7.2, 3.3, ncols=2, margins=(0.6, 0.2, 0.55, 0.55), wspace=0.75) as (fig, (a1, a2)):
+    with figure(7.2, 3.3, ncols=2, margins=(0.6, 0.2, 0.55, 0.55), wspace=0.75) as (fig, (a1, a2)):
         x = np.arange(inc.shape[0])
         a1.bar(x, 100 * inc, color=BLUE)
         a1b = a1.twinx()
@@ -373,15 +373,15 @@ def chart_cash_flows(cf: CashFlows, currency: str, salt: str) -> str:
         labels = list(cf.labels[:last])
         step2 = max(1, math.ceil(last / 6))
         a2.set_xticks(xs[::step2], labels[::step2])
-        _mn_axis(a2)
+        mn_axis(a2)
         a2.set_ylabel(f"млн {currency} / {currency} mn")
         a2.set_title("Выплаты по годам\nExpected payments by year", loc="left")
-        return _svg(fig, "Payment pattern and expected cash flows", salt)
+        return svg(fig, "Payment pattern and expected cash flows", salt)
 
 
 def chart_large_losses(ll: LargeLossResult, origins: Sequence[str], currency: str, salt: str) -> str:
     """Reserve by origin: chain ladder on uncapped claims against attritional + excess (smoothed)."""
-    with _figure(7.2, 3.0) as (fig, (ax,)):
+    with figure(7.2, 3.0) as (fig, (ax,)):
         x = np.arange(len(origins))
         ax.bar(x - 0.2, ll.unsmoothed.ibnr[0], width=0.4, color=GREY, label="без сглаживания / uncapped CL")
         ax.bar(x + 0.2, ll.attritional.ibnr[0], width=0.4, color=NAVY, label="аттриционный / attritional (capped)")
@@ -389,15 +389,15 @@ def chart_large_losses(ll: LargeLossResult, origins: Sequence[str], currency: st
                label="превышение / excess IBNR")
         ax.set_xticks(x, list(origins))
         ax.axhline(0, color="#999999", lw=0.8)
-        _mn_axis(ax)
+        mn_axis(ax)
         ax.set_ylabel(f"млн {currency} / {currency} mn")
         ax.set_title("Сглаживание крупных убытков / Large-loss smoothing", loc="left")
         ax.legend(loc="upper left")
-        return _svg(fig, "Large-loss smoothing", salt)
+        return svg(fig, "Large-loss smoothing", salt)
 
 
 # ================================================================================================ blocks
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]], *, cls: str = "", total_last: bool = False,
+def html_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, cls: str = "", total_last: bool = False,
            first_text: int = 1) -> str:
     out = [f'<table class="{cls}"><thead><tr>']
     out += [f"<th>{h}</th>" for h in header]
@@ -432,7 +432,7 @@ def triangle_heatmap(c: ClassReport) -> str:
     ages = [int(a) for a in tri.development]
     out = ['<div class="scroll"><table class="heat"><thead><tr><th>Год / AY</th>']
     out += [f"<th>{a}</th>" for a in ages]
-    out.append(f"<th>{_h('Конечный', 'Ultimate')}</th></tr></thead><tbody>")
+    out.append(f"<th>{bilingual('Конечный', 'Ultimate')}</th></tr></thead><tbody>")
     for o, label in enumerate(tri.origin):
         out.append(f'<tr><td class="txt">{escape(label)}</td>')
         for d in range(len(ages)):
@@ -460,9 +460,9 @@ def _factor_table(res: ReserveResult) -> str:
     ldf = [fmt_factor(x) for x in fit.ldf[0]] + [fmt_factor(float(fit.tail.factor[0]))]
     cdf = [fmt_factor(x) for x in fit.cdf[0][: len(ages) - 1]] + [fmt_factor(float(fit.cdf[0][-1]))]
     sig = [fmt_number(x, 1) for x in fit.sigma[0]] + [""]
-    rows = [[_h("выбранный", "selected"), *ldf], [_h("до конечного", "to ultimate"), *cdf],
-            [_h("σ (Мак)", "σ (Mack)"), *sig]]
-    return '<div class="scroll">' + _table(head, rows, cls="compact") + "</div>"
+    rows = [[bilingual("выбранный", "selected"), *ldf], [bilingual("до конечного", "to ultimate"), *cdf],
+            [bilingual("σ (Мак)", "σ (Mack)"), *sig]]
+    return '<div class="scroll">' + html_table(head, rows, cls="compact") + "</div>"
 
 
 def _origin_table(c: ClassReport) -> str:
@@ -470,11 +470,11 @@ def _origin_table(c: ClassReport) -> str:
     latest, ult, unpaid = c.paid_latest, r.ultimate[0], c.unpaid_by_origin
     se = r.se[0] if r.se is not None else None
     case = c.case_reserves
-    head = [_h("Год", "AY"), _h("Заработанная премия", "Earned premium"), _h("Оплачено", "Paid"),
-            _h("РЗНУ", "Case reserves"), _h("Конечный убыток", "Ultimate"), _h("Убыточность", "Loss ratio"),
-            _h("Резерв", "Unpaid"), "IBNR", _h("Ст. ошибка (Мак)", "Mack s.e."), "CV"]
+    head = [bilingual("Год", "AY"), bilingual("Заработанная премия", "Earned premium"), bilingual("Оплачено", "Paid"),
+            bilingual("РЗНУ", "Case reserves"), bilingual("Конечный убыток", "Ultimate"), bilingual("Убыточность", "Loss ratio"),
+            bilingual("Резерв", "Unpaid"), "IBNR", bilingual("Ст. ошибка (Мак)", "Mack s.e."), "CV"]
     if c.hindsight is not None:
-        head.append(_h("Факт", "Actual"))
+        head.append(bilingual("Факт", "Actual"))
     rows = []
     n = len(c.origins)
 
@@ -501,52 +501,52 @@ def _origin_table(c: ClassReport) -> str:
     for o in range(n):
         rows.append(row(c.origins[o], o))
     rows.append(row("Итого / Total", slice(None)))
-    return '<div class="scroll">' + _table(head, rows, total_last=True) + "</div>"
+    return '<div class="scroll">' + html_table(head, rows, total_last=True) + "</div>"
 
 
 def _methods_table(c: ClassReport) -> str:
     base = c.unpaid
     actual = float(c.hindsight.sum()) if c.hindsight is not None else None
-    head = [_h("Метод", "Method"), _h("Резерв", "Unpaid"), _h("Ст. ошибка", "S.e."),
-            _h("к выбранному", "vs selected")]
+    head = [bilingual("Метод", "Method"), bilingual("Резерв", "Unpaid"), bilingual("Ст. ошибка", "S.e."),
+            bilingual("к выбранному", "vs selected")]
     if actual is not None:
-        head.append(_h("к факту", "vs actual"))
+        head.append(bilingual("к факту", "vs actual"))
     rows = []
     for m in c.methods:
         tot = float(np.sum(m.unpaid))
-        cells = [_h(m.label_ru, m.label_en), fmt_thousands(tot), fmt_thousands(m.se),
+        cells = [bilingual(m.label_ru, m.label_en), fmt_thousands(tot), fmt_thousands(m.se),
                  fmt_pct(tot / base - 1.0 if base else None)]
         if actual is not None:
             cells.append(fmt_pct(tot / actual - 1.0 if actual else None))
         rows.append(cells)
     if actual is not None:
-        rows.append([_h("Факт (известен только в демо)", "Actual (known only in the demo)"), fmt_thousands(actual),
+        rows.append([bilingual("Факт (известен только в демо)", "Actual (known only in the demo)"), fmt_thousands(actual),
                      "", fmt_pct(actual / base - 1.0 if base else None), ""])
-    return _table(head, rows)
+    return html_table(head, rows)
 
 
 def _bootstrap_table(c: ClassReport) -> str:
     b = c.bootstrap
     assert b is not None
     k = c.bootstrap_scale
-    rows = [[_h("Среднее", "Mean"), fmt_thousands(float(b.ibnr[0].sum()) * k)],
-            [_h("Ст. отклонение", "Standard deviation"),
+    rows = [[bilingual("Среднее", "Mean"), fmt_thousands(float(b.ibnr[0].sum()) * k)],
+            [bilingual("Ст. отклонение", "Standard deviation"),
              fmt_thousands(float(b.total_se[0]) * k if b.total_se is not None else None)]]
     if b.total_quantiles is not None:
         for j, q in enumerate(b.quantile_levels):
             pct = fmt_number(100 * q, 0 if float(100 * q).is_integer() else 1)
-            rows.append([_h(f"Квантиль {pct}{THIN}%", f"Quantile {100 * q:g} %"),
+            rows.append([bilingual(f"Квантиль {pct}{THIN}%", f"Quantile {100 * q:g} %"),
                          fmt_thousands(float(b.total_quantiles[0, j]) * k)])
     if c.selected.total_se is not None:
-        rows.append([_h("Ст. ошибка Мака", "Mack s.e."), fmt_thousands(float(c.selected.total_se[0]))])
+        rows.append([bilingual("Ст. ошибка Мака", "Mack s.e."), fmt_thousands(float(c.selected.total_se[0]))])
     if c.cdr is not None and c.cdr.total_se is not None:
-        rows.append([_h("Одногодичная ошибка (Мерц–Вютрих)", "One-year CDR s.e. (Merz–Wüthrich)"),
+        rows.append([bilingual("Одногодичная ошибка (Мерц–Вютрих)", "One-year CDR s.e. (Merz–Wüthrich)"),
                      fmt_thousands(float(c.cdr.total_se[0]))])
-    table = _table([_h("Показатель", "Statistic"), _h("тыс.", "thousand")], rows)
+    table = html_table([bilingual("Показатель", "Statistic"), bilingual("тыс.", "thousand")], rows)
     if abs(k - 1.0) > 1e-12:
-        label = _h("Бутстрэп по оплаченным убыткам, масштабирован к выбранному резерву",
+        label = bilingual("Бутстрэп по оплаченным убыткам, масштабирован к выбранному резерву",
                    "Bootstrap of paid claims, scaled to the selected reserve")
-        table += f'<p class="small">{label}: × {fmt_number(k, 4)} ({_h("среднее без масштаба", "unscaled mean")} ' \
+        table += f'<p class="small">{label}: × {fmt_number(k, 4)} ({bilingual("среднее без масштаба", "unscaled mean")} ' \
                  f"{fmt_thousands(float(b.ibnr[0].sum()))}).</p>"
 
     return table
@@ -566,9 +566,9 @@ def _cash_table(cf: CashFlows) -> str:
         rows.append([f"{escape(cf.labels[12])}–{escape(cf.labels[last - 1])}", fmt_thousands(rest), fmt_pct(1.0)])
     rows.append(["Итого / Total", fmt_thousands(tot), ""])
     dur = float(cf.total_duration[0]) * (cf.period_months or 12) / 12.0
-    table = _table([_h("Год", "Year"), _h("Выплаты", "Payments"), _h("накопл.", "cumul.")], rows, total_last=True)
-    return table + (f'<p class="small">{_h("Средний срок выплат", "Mean term of payments")}: {fmt_number(dur, 2)} '
-                    f"{_h('лет', 'years')} ({_h('середина года', 'mid-year timing')})</p>")
+    table = html_table([bilingual("Год", "Year"), bilingual("Выплаты", "Payments"), bilingual("накопл.", "cumul.")], rows, total_last=True)
+    return table + (f'<p class="small">{bilingual("Средний срок выплат", "Mean term of payments")}: {fmt_number(dur, 2)} '
+                    f"{bilingual('лет', 'years')} ({bilingual('середина года', 'mid-year timing')})</p>")
 
 
 def _large_block(c: ClassReport, currency: str, salt: str) -> str:
@@ -576,19 +576,19 @@ def _large_block(c: ClassReport, currency: str, salt: str) -> str:
     assert ll is not None
     n_large = len(ll.large_claims)
     facts = [
-        [_h("Порог", "Threshold"), fmt_thousands(float(ll.threshold[0]))],
-        [_h("Крупных убытков", "Large claims"), str(n_large)],
-        [_h("Резерв ЦЛ без сглаживания", "CL reserve, uncapped"), fmt_thousands(float(ll.unsmoothed.ibnr.sum()))],
-        [_h("Резерв со сглаживанием", "Reserve, smoothed"), fmt_thousands(float(ll.reserve.sum()))],
-        [_h("Нагрузка на превышение", "Excess loading"), fmt_pct(float(ll.excess_loading[0]), 2)],
-        [_h("Эффект", "Effect"), fmt_thousands(float(ll.effect.sum()))],
+        [bilingual("Порог", "Threshold"), fmt_thousands(float(ll.threshold[0]))],
+        [bilingual("Крупных убытков", "Large claims"), str(n_large)],
+        [bilingual("Резерв ЦЛ без сглаживания", "CL reserve, uncapped"), fmt_thousands(float(ll.unsmoothed.ibnr.sum()))],
+        [bilingual("Резерв со сглаживанием", "Reserve, smoothed"), fmt_thousands(float(ll.reserve.sum()))],
+        [bilingual("Нагрузка на превышение", "Excess loading"), fmt_pct(float(ll.excess_loading[0]), 2)],
+        [bilingual("Эффект", "Effect"), fmt_thousands(float(ll.effect.sum()))],
     ]
     top = sorted(ll.large_claims, key=lambda x: -x.amount)[:6]
-    claims = _table([_h("Убыток", "Claim"), _h("Год", "AY"), _h("Оплачено", "Paid"), _h("Превышение", "Excess")],
+    claims = html_table([bilingual("Убыток", "Claim"), bilingual("Год", "AY"), bilingual("Оплачено", "Paid"), bilingual("Превышение", "Excess")],
                     [[escape(x.claim_id), escape(x.origin), fmt_thousands(x.amount), fmt_thousands(x.excess)]
                      for x in top], first_text=2) if top else ""
     chart = chart_large_losses(ll, c.origins, currency, salt)
-    table = _table([_h("Показатель", "Item"), _h("тыс.", "thousand")], facts)
+    table = html_table([bilingual("Показатель", "Item"), bilingual("тыс.", "thousand")], facts)
     return f'<div class="grid2"><div>{chart}</div><div>{table}{claims}</div></div>'
 
 
@@ -600,36 +600,36 @@ def _warnings(items: Sequence[str]) -> str:
 
 def _class_section(c: ClassReport, currency: str, idx: int) -> str:
     salt = f"aktuar-{idx}"
-    parts = [f'<section id="{_slug(c.code)}" class="cls"><h2>{escape(c.code)} — {_h(c.name_ru, c.name_en)}</h2>']
+    parts = [f'<section id="{_slug(c.code)}" class="cls"><h2>{escape(c.code)} — {bilingual(c.name_ru, c.name_en)}</h2>']
     if c.notes:
         parts.append('<p class="notes">' + " · ".join(escape(n) for n in c.notes) + "</p>")
-    parts.append(f"<h3>{_h('Резерв по годам происшествия', 'Reserve by accident year')} "
+    parts.append(f"<h3>{bilingual('Резерв по годам происшествия', 'Reserve by accident year')} "
                  f'<span class="unit">тыс. {currency} / {currency} thousand</span></h3>')
     parts.append(_origin_table(c))
     parts.append(f'<div class="grid2 even"><div>{chart_reserve_by_origin(c, currency, salt + "a")}</div>'
-                 f"<div><h4>{_h('Сравнение методов', 'Comparison of methods')}</h4>{_methods_table(c)}</div></div>")
+                 f"<div><h4>{bilingual('Сравнение методов', 'Comparison of methods')}</h4>{_methods_table(c)}</div></div>")
     ru, en = c.measure_label
-    parts.append(f"<h3>{_h('Треугольник ' + ru, 'Cumulative ' + en + ' triangle')} "
+    parts.append(f"<h3>{bilingual('Треугольник ' + ru, 'Cumulative ' + en + ' triangle')} "
                  f'<span class="unit">млн {currency} / {currency} mn; '
-                 f"{_h('цвет — отклонение фактора от выбранного', 'colour — link ratio against the selected factor')}"
+                 f"{bilingual('цвет — отклонение фактора от выбранного', 'colour — link ratio against the selected factor')}"
                  "</span></h3>")
     parts.append(triangle_heatmap(c))
-    parts.append(f"<h3>{_h('Факторы развития: ' + ru, 'Development factors: ' + en)}</h3>")
+    parts.append(f"<h3>{bilingual('Факторы развития: ' + ru, 'Development factors: ' + en)}</h3>")
     parts.append(f"<div>{chart_factors(c.selected, salt + 'b')}</div>{_factor_table(c.selected)}")
     if c.bootstrap is not None:
         actual = float(c.hindsight.sum()) if c.hindsight is not None else None
-        parts.append(f"<h3>{_h('Распределение резерва', 'Reserve distribution')}</h3>")
+        parts.append(f"<h3>{bilingual('Распределение резерва', 'Reserve distribution')}</h3>")
         chart = chart_bootstrap(c.bootstrap, c.unpaid, actual, currency, salt + "c", c.bootstrap_scale)
         parts.append(f'<div class="grid2"><div>{chart}'
                      f"</div><div>{_bootstrap_table(c)}</div></div>")
     if c.cash_flows is not None:
-        parts.append(f"<h3>{_h('Паттерн выплат и денежные потоки', 'Payment pattern and cash flows')}</h3>")
+        parts.append(f"<h3>{bilingual('Паттерн выплат и денежные потоки', 'Payment pattern and cash flows')}</h3>")
         parts.append(f'<div class="grid2"><div>{chart_cash_flows(c.cash_flows, currency, salt + "d")}</div>'
                      f"<div>{_cash_table(c.cash_flows)}</div></div>")
     if c.large_losses is not None:
-        parts.append(f"<h3>{_h('Крупные убытки', 'Large losses')}</h3>")
+        parts.append(f"<h3>{bilingual('Крупные убытки', 'Large losses')}</h3>")
         parts.append(_large_block(c, currency, salt + "e"))
-    parts.append(f"<h3>{_h('Предупреждения', 'Warnings')}</h3>{_warnings(c.warnings)}")
+    parts.append(f"<h3>{bilingual('Предупреждения', 'Warnings')}</h3>{_warnings(c.warnings)}")
     parts.append("</section>")
     return "".join(parts)
 
@@ -650,12 +650,12 @@ def _total_quantile(classes: Sequence[ClassReport], level: float) -> float | Non
 def _summary_section(rep: ReserveReport) -> str:
     classes = rep.classes
     cur = rep.currency
-    head = [_h("Класс", "Class"), _h("Оплачено", "Paid to date"), _h("РЗНУ", "Case reserves"), "IBNR (РПНУ)",
-            _h("Резерв убытков", "Claims reserve"), _h("РУУ", "ULAE"), _h("Ст. ошибка (Мак)", "Mack s.e."), "CV",
-            _h("Бутстрэп 99,5 %", "Bootstrap 99.5 %"), _h("Одногодичная ош.", "One-year CDR s.e.")]
+    head = [bilingual("Класс", "Class"), bilingual("Оплачено", "Paid to date"), bilingual("РЗНУ", "Case reserves"), "IBNR (РПНУ)",
+            bilingual("Резерв убытков", "Claims reserve"), bilingual("РУУ", "ULAE"), bilingual("Ст. ошибка (Мак)", "Mack s.e."), "CV",
+            bilingual("Бутстрэп 99,5 %", "Bootstrap 99.5 %"), bilingual("Одногодичная ош.", "One-year CDR s.e.")]
     has_actual = all(c.hindsight is not None for c in classes)
     if has_actual:
-        head.append(_h("Факт", "Actual"))
+        head.append(bilingual("Факт", "Actual"))
     rows = []
     totals = np.zeros(6)
     for c in classes:
@@ -685,10 +685,10 @@ def _summary_section(rep: ReserveReport) -> str:
         total.append(fmt_thousands(totals[5]))
     rows.append(total)
     cards = [
-        (_h("Оплачено", "Paid to date"), totals[0]),
-        (_h("Резерв убытков", "Claims reserve"), totals[3]),
-        (_h("РУУ", "ULAE reserve"), totals[4]),
-        (_h("Бутстрэп 99,5 %", "Bootstrap 99.5 %"), tq if tq is not None else float("nan")),
+        (bilingual("Оплачено", "Paid to date"), totals[0]),
+        (bilingual("Резерв убытков", "Claims reserve"), totals[3]),
+        (bilingual("РУУ", "ULAE reserve"), totals[4]),
+        (bilingual("Бутстрэп 99,5 %", "Bootstrap 99.5 %"), tq if tq is not None else float("nan")),
     ]
     card_html = "".join(f'<div class="card"><div class="k">{k}</div><div class="v">{fmt_millions(v)}</div>'
                         f'<div class="u">млн {cur} / {cur} mn</div></div>' for k, v in cards)
@@ -696,10 +696,10 @@ def _summary_section(rep: ReserveReport) -> str:
             "classes' simulations, classes assumed independent. Резерв убытков = конечный убыток (выбранный "
             "метод) − оплачено; IBNR = резерв − РЗНУ. / Claims reserve = ultimate (selected method) − paid; "
             "IBNR = reserve − case reserves.</p>")
-    return (f'<section id="summary"><h2>{_h("Итоги по классам", "Summary by class")}</h2>'
+    return (f'<section id="summary"><h2>{bilingual("Итоги по классам", "Summary by class")}</h2>'
             f'<div class="cards">{card_html}</div>'
             f'<p class="unit">тыс. {cur} / {cur} thousand</p><div class="scroll">'
-            f"{_table(head, rows, total_last=True)}</div>{note}"
+            f"{html_table(head, rows, total_last=True)}</div>{note}"
             f"<div>{chart_summary(classes, rep.ulae, cur, 'aktuar-s')}</div></section>")
 
 
@@ -710,9 +710,9 @@ def _comparison_section(rep: ReserveReport) -> str:
             if m.key not in [k for k, _, _ in keys]:
                 keys.append((m.key, m.label_ru, m.label_en))
     has_actual = all(c.hindsight is not None for c in rep.classes)
-    head = [_h("Класс", "Class"), *[_h(ru, en) for _, ru, en in keys]]
+    head = [bilingual("Класс", "Class"), *[bilingual(ru, en) for _, ru, en in keys]]
     if has_actual:
-        head.append(_h("Факт", "Actual"))
+        head.append(bilingual("Факт", "Actual"))
     rows = []
     for c in rep.classes:
         by = {m.key: float(np.sum(m.unpaid)) for m in c.methods}
@@ -720,9 +720,9 @@ def _comparison_section(rep: ReserveReport) -> str:
         if has_actual:
             cells.append(fmt_thousands(float(c.hindsight.sum())))  # type: ignore[union-attr]
         rows.append(cells)
-    return (f'<section id="methods"><h2>{_h("Сравнение методов", "Comparison of methods")}</h2>'
-            f'<p class="unit">{_h("Резерв (конечный − оплачено)", "Unpaid (ultimate − paid)")}, тыс. '
-            f"{rep.currency} / {rep.currency} thousand</p><div class=\"scroll\">{_table(head, rows)}</div></section>")
+    return (f'<section id="methods"><h2>{bilingual("Сравнение методов", "Comparison of methods")}</h2>'
+            f'<p class="unit">{bilingual("Резерв (конечный − оплачено)", "Unpaid (ultimate − paid)")}, тыс. '
+            f"{rep.currency} / {rep.currency} thousand</p><div class=\"scroll\">{html_table(head, rows)}</div></section>")
 
 
 def _ulae_section(rep: ReserveReport) -> str:
@@ -731,8 +731,8 @@ def _ulae_section(rep: ReserveReport) -> str:
         return ""
     labels = list(u.period_labels)
     show = labels[-5:]
-    head = [_h("Класс", "Class"), *[escape(p) for p in show], _h("Коэффициент", "Ratio"), _h("РЗНУ", "Case"),
-            "IBNR", _h("Резерв РУУ", "ULAE reserve")]
+    head = [bilingual("Класс", "Class"), *[escape(p) for p in show], bilingual("Коэффициент", "Ratio"), bilingual("РЗНУ", "Case"),
+            "IBNR", bilingual("Резерв РУУ", "ULAE reserve")]
     rows = []
     for i, c in enumerate(rep.classes):
         ratios = [fmt_pct(float(u.ratio_by_period[i, labels.index(p)]), 2) for p in show]
@@ -742,13 +742,13 @@ def _ulae_section(rep: ReserveReport) -> str:
                  fmt_thousands(float(u.ibnr.sum())), fmt_thousands(float(u.reserve.sum()))])
     share = f"{100 * (1 - u.opening_share):g}{THIN}%"
     used = ", ".join(str(x) for x in u.parameters.get("periods", []))
-    title = _h("Расходы на урегулирование убытков (РУУ)", "Claims-settlement expenses (ULAE)")
+    title = bilingual("Расходы на урегулирование убытков (РУУ)", "Claims-settlement expenses (ULAE)")
     return (f'<section id="ulae"><h2>{title}</h2><p class="small">'
-            f'{_h("Метод «оплаченные к оплаченным»", "Paid-to-paid method")} ({escape(u.method)}; '
-            f"{_h('годы', 'years')} {escape(used)}): "
+            f'{bilingual("Метод «оплаченные к оплаченным»", "Paid-to-paid method")} ({escape(u.method)}; '
+            f"{bilingual('годы', 'years')} {escape(used)}): "
             f"РУУ = k × (IBNR + {share} × РЗНУ) / ULAE = ratio × (IBNR + {share} × case reserves) — "
             "Friedland (2010), ch. 17.</p>"
-            f'<div class="scroll">{_table(head, rows, total_last=True)}</div></section>')
+            f'<div class="scroll">{html_table(head, rows, total_last=True)}</div></section>')
 
 
 REFERENCES: tuple[str, ...] = (
@@ -770,12 +770,12 @@ def _data_section(rep: ReserveReport) -> str:
                     f"{escape(h)}</code></td></tr>" for f, h in rep.inputs)
     refs = "".join(f"<li>{escape(r)}</li>" for r in REFERENCES)
     notes = "".join(f"<p class=\"small\">{escape(n)}</p>" for n in rep.notes)
-    return (f'<section id="data"><h2>{_h("Данные и методы", "Data and methods")}</h2>'
+    return (f'<section id="data"><h2>{bilingual("Данные и методы", "Data and methods")}</h2>'
             f'<table class="kv">{params}</table>'
-            f'<h3>{_h("Исходные файлы", "Input files")}</h3>'
-            f'<div class="scroll"><table><thead><tr><th>{_h("Файл", "File")}</th><th class="l">SHA-256</th></tr>'
+            f'<h3>{bilingual("Исходные файлы", "Input files")}</h3>'
+            f'<div class="scroll"><table><thead><tr><th>{bilingual("Файл", "File")}</th><th class="l">SHA-256</th></tr>'
             f"</thead><tbody>{files}</tbody></table></div>{notes}"
-            f"<h3>{_h('Литература', 'References')}</h3><ol class=\"refs\">{refs}</ol></section>")
+            f"<h3>{bilingual('Литература', 'References')}</h3><ol class=\"refs\">{refs}</ol></section>")
 
 
 CSS = """

@@ -640,6 +640,12 @@ def run_close(config_path: str | Path, out_dir: str | Path, *, progress: Progres
     writer.writerows(summary)
     atomic_write(out / "balances.csv", lambda fh: fh.write(buf.getvalue()))
     files["balances"] = out / "balances.csv"
+    from aktuar.reports.ifrs17_html import render_close_report
+
+    run = CloseRun(result, summary, documents, files)
+    page = render_close_report(run)
+    atomic_write(out / "summary.html", lambda fh: fh.write(page))
+    files["summary"] = out / "summary.html"
     reg = aggregation.register
     rows = zip(reg.contract_id, reg.portfolio, reg.cohort, reg.profitability, reg.group_id, reg.reason, strict=True)
     buf = io.StringIO()
