@@ -50,9 +50,9 @@ def measure(
 
 def print_summary(rows: list[dict[str, object]]) -> None:
     """The closing balances by portfolio and reporting date, in millions."""
-    table = Table(title="IFRS 17 close — closing balances and the year's result by portfolio, mn (reinsurance held "
-                        "as negative liabilities)")
-    cols = ("date", "portfolio", "LRC", "LC", "LIC", "CSM", "revenue", "ISR", "IFIE", "OCI")
+    table = Table(title="IFRS 17 close — closing balances and the year's result by portfolio, mn (LRC excl. loss "
+                        "component, incl. CSM; reinsurance held as negative liabilities)")
+    cols = ("date", "portfolio", "LRC", "LC", "LIC", "of which CSM", "revenue", "ISR", "IFIE", "OCI")
     keys = ("date", "portfolio", "lrc", "loss_component", "lic", "csm", "revenue", "service_result", "finance_pl",
             "oci")
     for c in cols:

@@ -194,3 +194,52 @@ def test_summary_page_is_self_contained_with_charts(close: CloseRun) -> None:
     assert not re.search(r"(?:src|href)=\"(?:https?:)?//", page)
     ids = re.findall(r'\bid="([^"]+)"', page)
     assert len(ids) == len(set(ids))
+
+
+@pytest.mark.req("KZ84-CSM")
+def test_actual_cash_flows_give_experience_adjustments(close: CloseRun, inputs: Path, tmp_path: Path) -> None:
+    """Claims paid in 2026 above expectation are an experience adjustment of current service (B97(c)): the
+    insurance service result falls by the excess, the CSM does not move; an unknown group is refused by row."""
+    term = next(p for p in close.result.gmm if p.name == "Term life")
+    g = next(x for x in term.groups if x.info.cohort == 2024)
+    p = REPORTING_DATES[-1].year - 2024 + 1
+    assert g.inputs is not None
+    expected_claims = float(np.asarray(g.inputs.expected.claims)[p - 1])
+    folder = tmp_path / "actuals"
+    shutil.copytree(inputs, folder, ignore=shutil.ignore_patterns("results"))
+    (folder / "actuals.csv").write_text(
+        f"group_id,period_end,claims\n{g.info.group_id},{REPORTING_DATES[-1].isoformat()},{expected_claims + 1e6}\n",
+        encoding="utf-8")
+    cfg = folder / "ifrs17.toml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace('model_points = "life_term.csv"',
+                                                           'model_points = "life_term.csv"\nactuals = "actuals.csv"'),
+                   encoding="utf-8")
+    again = run_close(cfg, folder / "out")
+    g2 = next(x for x in next(p_ for p_ in again.result.gmm if p_.name == "Term life").groups
+              if x.info.group_id == g.info.group_id)
+    before, after = g.result.periods[p - 1], g2.result.periods[p - 1]
+    assert after.profit_or_loss.experience_adjustments == pytest.approx(
+        before.profit_or_loss.experience_adjustments + 1e6)
+    assert after.profit_or_loss.insurance_service_result == pytest.approx(
+        before.profit_or_loss.insurance_service_result - 1e6)
+    assert after.aoc.get("closing", "csm") == pytest.approx(before.aoc.get("closing", "csm"))
+    (folder / "actuals.csv").write_text("group_id,period_end,claims\nNO-SUCH-GROUP,2026-12-31,5\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no group 'NO-SUCH-GROUP'") as info:
+        run_close(cfg, folder / "out2")
+    assert info.value.row == 2
+
+
+@pytest.mark.req("KZ84-DISC")
+def test_sensitivity_to_reasonably_possible_changes(close: CloseRun) -> None:
+    """Para 128(a): each scenario of the configuration re-measured at the last date. Lower rates raise the
+    liabilities (an OCI loss under the OCI option); higher non-life claims cost profit; without cash flows the
+    change in equity is minus the change in the net liabilities."""
+    doc = close.documents[REPORTING_DATES[-1].isoformat()]
+    table = next(t for t in doc["tables"] if t["key"] == "128")
+    eff = {r["key"]: r["values"] for r in table["rows"]}
+    assert set(eff) == {"rates -100 bp", "non-life claims +10 %", "mortality -10 %", "lapses +50 %"}
+    assert eff["rates -100 bp"]["other_comprehensive_income"] < 0 < eff["rates -100 bp"]["insurance_liabilities"]
+    assert eff["non-life claims +10 %"]["profit_or_loss"] < 0
+    for v in eff.values():
+        assert v["equity"] == pytest.approx(-v["insurance_liabilities"], rel=1e-6, abs=1.0)
+        assert v["equity"] == pytest.approx(v["profit_or_loss"] + v["other_comprehensive_income"])

@@ -297,3 +297,41 @@ def read_mortality(path: str | Path) -> tuple[int, FloatArray]:
         raise table.error(f"{q[bad[0]]} is not a probability: a mortality rate lies between 0 and 1",
                           index=int(order[bad[0]]), column=_c(cols, "q"))
     return int(age[0]), q
+
+
+ACTUAL_COLUMNS = ("group_id", "period_end", "premiums", "claims", "acquisition", "investment_components")
+
+
+@dataclass(frozen=True)
+class Actuals:
+    """Cash flows that actually occurred per group and period (the experience of a GMM portfolio)."""
+
+    file: str
+    rows: npt.NDArray[np.int64]
+    group_id: tuple[str, ...]
+    period_end: DateArray
+    amounts: dict[str, FloatArray]  # premiums, claims, acquisition, investment_components (NaN: as expected)
+
+
+def read_actuals(path: str | Path) -> Actuals:
+    """Read an actual cash-flow file: ``group_id, period_end`` and any of ``premiums, claims, acquisition,
+    investment_components`` (positive amounts; a blank cell or a missing column means "as expected")."""
+    table = read_table(path)
+    cols = resolve_columns(table, {c: c for c in ACTUAL_COLUMNS}, required=("group_id", "period_end"),
+                           purpose="(actual cash flows of an IFRS 17 close)")
+    gid = text_column(table, _c(cols, "group_id"))
+    end = date_column(table, _c(cols, "period_end"))
+    check_unique(table, [_c(cols, "group_id"), _c(cols, "period_end")], what="group and period")
+    amounts: dict[str, FloatArray] = {}
+    for name in ACTUAL_COLUMNS[2:]:
+        column = cols.get(name)
+        if column is None:
+            amounts[name] = np.full(table.height, np.nan)
+            continue
+        values = number_column(table, column, allow_blank=True, what="an amount")
+        bad = np.flatnonzero(values < 0)
+        if bad.size:
+            raise table.error("an actual cash flow is a positive amount (premiums received, claims paid, …)",
+                              index=int(bad[0]), column=column)
+        amounts[name] = values
+    return Actuals(table.file or str(path), table.rows(), tuple(gid.to_list()), end, amounts)

@@ -100,6 +100,10 @@ def demo_config(insurer: DemoInsurer) -> str:
             "expense_acquisition = true",
         ]
     lines += _life_config()
+    for name, key, value in (("rates -100 bp", "curve_shift_bp", -100), ("non-life claims +10 %", "claims_multiplier",
+                                                                            1.1),
+                             ("mortality -10 %", "mortality_multiplier", 0.9), ("lapses +50 %", "lapse_multiplier", 1.5)):
+        lines += ["", "[[scenario]]", f'name = "{name}"', f"{key} = {value}"]
     lines += [
         "",
         "[[reinsurance]]",

@@ -24,14 +24,15 @@ def _rows(summary: Sequence[dict[str, Any]], date: str) -> list[dict[str, Any]]:
 
 
 def chart_balances(summary: Sequence[dict[str, Any]], dates: Sequence[str], salt: str) -> str:
-    """Grouped bars: LRC + loss component, LIC and CSM of each portfolio at each reporting date."""
+    """Stacked bars per portfolio and reporting date: LRC excluding the CSM, the CSM, the loss component and the
+    LIC (their sum is the insurance contract liability; reinsurance held below zero)."""
     portfolios = list(dict.fromkeys(r["portfolio"] for r in summary))
-    parts = (("lrc", "LRC"), ("loss_component", "LC"), ("lic", "LIC"), ("csm", "CSM"))
+    parts = (("lrc_excl_csm", "LRC excl. CSM"), ("csm", "CSM"), ("loss_component", "LC"), ("lic", "LIC"))
     with figure(7.6, 3.6, margins=(0.8, 0.15, 1.25, 0.35)) as (fig, (ax,)):
         width = 0.8 / len(dates)
         x = np.arange(len(portfolios))
         for j, d in enumerate(dates):
-            by = {r["portfolio"]: r for r in _rows(summary, d)}
+            by = {r["portfolio"]: {**r, "lrc_excl_csm": r["lrc"] - r["csm"]} for r in _rows(summary, d)}
             bottom = np.zeros(len(portfolios))
             for k, (key, label) in enumerate(parts):
                 h = np.array([by[p][key] if p in by else 0.0 for p in portfolios])
@@ -98,14 +99,15 @@ def render_close_report(close: Any) -> str:
     dates = [d.isoformat() for d in cfg.reporting_dates]
     summary = close.summary
     body: list[str] = []
-    head = ["Дата / Date", "Портфель / Portfolio", "LRC", "LC", "LIC", "CSM", "Выручка / Revenue",
+    head = ["Дата / Date", "Портфель / Portfolio", "LRC", "LC", "LIC", "в т.ч. CSM / of which CSM", "Выручка / Revenue",
             "Результат / ISR", "IFIE", "OCI"]
     rows = [[r["date"], f"{escape(r['portfolio'])} ({escape(r['approach'])})",
              *[fmt_millions(r[k]) for k in ("lrc", "loss_component", "lic", "csm", "revenue", "service_result",
                                             "finance_pl", "oci")]] for r in summary]
     body.append(f"<section id=\"balances\"><h2>{bilingual('Балансы и результат', 'Balances and result')}</h2>"
-                f"<p class=\"note\">млн {escape(cfg.currency)}; перестрахование — активы со знаком минус / "
-                f"mn; reinsurance held shown as negative liabilities</p>"
+                f"<p class=\"note\">млн {escape(cfg.currency)}; LRC без компонента убытка, включая CSM; "
+                f"перестрахование — активы со знаком минус / mn; LRC excludes the loss component and includes the "
+                f"CSM; reinsurance held shown as negative liabilities</p>"
                 f"{html_table(head, rows, first_text=2)}{chart_balances(summary, dates, 'bal')}</section>")
     # CSM of GMM portfolios
     last_doc = close.documents[dates[-1]]
@@ -132,6 +134,14 @@ def render_close_report(close: Any) -> str:
     if bands or waterfalls:
         body.append(f"<section id=\"csm\"><h2>{bilingual('Маржа за предусмотренные договором услуги (CSM)', 'CSM')}"
                     f"</h2>{''.join(waterfalls)}{chart_csm_release(bands, 'rel') if bands else ''}</section>")
+    sens = next((t for t in last_doc["tables"] if t["key"] == "128"), None)
+    if sens is not None:
+        cols = [c["key"] for c in sens["columns"]]
+        srows = [[escape(r["label"]), *[fmt_millions(r["values"][c]) for c in cols]] for r in sens["rows"]]
+        body.append(f"<section id=\"sensitivity\"><h2>{bilingual('Чувствительность', 'Sensitivity')}</h2>"
+                    f"<p class=\"note\">para 128(a), {dates[-1]}, млн / mn, до налогов / before tax</p>"
+                    + html_table(["Сценарий / Scenario", *[escape(c["label"]) for c in sens["columns"]]], srows)
+                    + "</section>")
     # groups
     grows = []
     for p in [*close.result.paa, *close.result.gmm]:
@@ -166,6 +176,6 @@ def render_close_report(close: Any) -> str:
         f"<header><h1>{title_ru} <span class=\"en\">/ {title_en}</span></h1>"
         f"<div class=\"meta\">{escape(cfg.entity)} · {', '.join(dates)} · {escape(cfg.currency)}</div></header>"
         "<nav><a href=\"#balances\">Балансы / Balances</a><a href=\"#csm\">CSM</a><a href=\"#groups\">Группы / "
-        "Groups</a><a href=\"#ra\">RA</a><a href=\"#data\">Данные / Data</a></nav>"
+        "Groups</a><a href=\"#sensitivity\">Чувствительность / Sensitivity</a><a href=\"#ra\">RA</a><a href=\"#data\">Данные / Data</a></nav>"
         f"<main>{''.join(body)}</main><footer>aktuar · {escape(cfg.entity)}</footer></body></html>\n"
     )

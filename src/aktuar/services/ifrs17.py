@@ -18,7 +18,7 @@ reporting period is ``(D(k−1), Dk]``. Nothing is written unless everything was
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -43,7 +43,7 @@ from aktuar.core.ifrs17.disclosures import (
     ra_disclosure,
     ultimate_history,
 )
-from aktuar.core.ifrs17.gmm import GMMResult, Revision
+from aktuar.core.ifrs17.gmm import CashFlows, GMMResult, GroupInputs, Revision
 from aktuar.core.ifrs17.gmm import measure as gmm_measure
 from aktuar.core.ifrs17.paa import (
     ContractLRC,
@@ -64,9 +64,11 @@ from aktuar.core.projection import (
     project,
 )
 from aktuar.data.ifrs17 import (
+    Actuals,
     Contracts,
     Policies,
     filter_rows_until,
+    read_actuals,
     read_contracts,
     read_curves,
     read_group_register,
@@ -106,6 +108,10 @@ def build_curves(config: CloseConfig) -> DateCurves:
             raise InputError(f"the curve of {d.isoformat()} cannot be fitted: {exc.message}",
                              file=table.file) from None
         curves[d] = sw.with_premium(config.curves.illiquidity_premium) if config.curves.illiquidity_premium else sw
+    sc = config.scenario
+    if sc is not None and sc.curve_shift_bp:
+        last = config.reporting_dates[-1]
+        curves[last] = curves[last].shift(sc.curve_shift_bp)
     return DateCurves(curves, config.curves.ufr, config.curves.illiquidity_premium)
 
 
@@ -133,7 +139,8 @@ def _years_between(a: date, b: date) -> float:
     return (b - a).days / 365.25
 
 
-def lic_at(table: Any, spec: PAAPortfolio, when: date, curves: DateCurves, confidence: float) -> LICPoint:
+def lic_at(table: Any, spec: PAAPortfolio, when: date, curves: DateCurves, confidence: float,
+           claims_multiplier: float = 1.0) -> LICPoint:
     """Reserve the portfolio's claims known at ``when`` and value the LIC (para 40(b), 59(b), B91)."""
     from aktuar.core.reserving import ChainLadder, Development, Mack, cash_flows
     from aktuar.data.triangles import triangle_from_transactions
@@ -149,13 +156,13 @@ def lic_at(table: Any, spec: PAAPortfolio, when: date, curves: DateCurves, confi
                          "two are needed to estimate development", file=table.file)
     fit = (Mack if spec.reserving_method == "mack" else ChainLadder)(Development()).fit(base)
     flows = cash_flows(fit, paid=paid if spec.measure == "incurred" else None)
-    claims = flows.total[0]
+    claims = flows.total[0] * claims_multiplier
     payments = claims * (1.0 + spec.ulae_ratio)
     times = flows.times * ((flows.period_months or 12) / 12.0)
     undiscounted = float(payments.sum())
     pv = float((payments * curves.discount(when, times)).sum()) if spec.discount_lic else undiscounted
     mean = float(claims.sum())
-    se = float(fit.total_se[0]) if fit.total_se is not None else 0.0
+    se = float(fit.total_se[0]) * claims_multiplier if fit.total_se is not None else 0.0
     ra = float(ra_lognormal([mean], [se], confidence).ra[0]) if mean > 0 and se > 0 else 0.0
     ra_pv = ra * (pv / undiscounted if undiscounted > 0 else 1.0)
     origins = [int(str(o)[:4]) for o in fit.triangle.origin]
@@ -274,7 +281,10 @@ def measure_paa(config: CloseConfig, spec: PAAPortfolio, curves: DateCurves,
                          column=spec.claims_column)
     table = Table(rows, claims.file, claims.decimal_comma)
     bounds = config.boundaries
-    points = tuple(lic_at(table, spec, d, curves, config.confidence_level) for d in bounds)
+    sc = config.scenario
+    last = config.reporting_dates[-1]
+    points = tuple(lic_at(table, spec, d, curves, config.confidence_level,
+                          sc.claims_multiplier if sc is not None and d == last else 1.0) for d in bounds)
 
     elr = _expected_loss_ratio(history, points[0], spec)
     ra_ratio = points[0].ra_standalone / points[0].pv if points[0].pv > 0 else 0.0
@@ -282,6 +292,8 @@ def measure_paa(config: CloseConfig, spec: PAAPortfolio, curves: DateCurves,
     # portfolio's; with claims-settlement expenses and the risk adjustment
     cost = np.where(np.isnan(contracts.expected_loss_ratio), elr, contracts.expected_loss_ratio) * (
         1.0 + spec.ulae_ratio) * (1.0 + ra_ratio)
+    # under a claims scenario the onerous test at the last date uses the higher cost (the groups stay as they were)
+    test_cost = cost * (sc.claims_multiplier if sc is not None else 1.0)
     acq_ratio = np.divide(contracts.acquisition_cost, contracts.premium, out=np.zeros(len(contracts)),
                           where=contracts.premium > 0)
     combined = cost + acq_ratio
@@ -298,6 +310,10 @@ def measure_paa(config: CloseConfig, spec: PAAPortfolio, curves: DateCurves,
     fcf_remaining = lrc_from_contracts(contracts.premium * cost, contracts.coverage_start, contracts.coverage_end,
                                        b, received=contracts.premium_received, group=codes,
                                        n_groups=len(groups)).unearned
+    if sc is not None and sc.claims_multiplier != 1.0:
+        fcf_remaining[:, -1] = lrc_from_contracts(contracts.premium * test_cost, contracts.coverage_start,
+                                                  contracts.coverage_end, b, received=contracts.premium_received,
+                                                  group=codes, n_groups=len(groups)).unearned[:, -1]
     loss_component = np.maximum(fcf_remaining - lrc.closing, 0.0)
     return PAAPortfolioClose(spec.name, groups, lrc, loss_component, points, np.zeros(len(bounds)),
                              _empty_lic(len(bounds) - 1), np.zeros(len(bounds) - 1), np.zeros(len(bounds) - 1),
@@ -551,7 +567,8 @@ def summary_rows(result: CloseResult) -> list[dict[str, Any]]:
             x = r.result
             rows.append({
                 "date": when.isoformat(), "portfolio": r.spec.name, "approach": "PAA held",
-                "lrc": float(-x.arc[k + 1]), "loss_component": float(-x.loss_recovery_component[k + 1]),
+                "lrc": float(-(x.arc[k + 1] - x.loss_recovery_component[k + 1])),
+                "loss_component": float(-x.loss_recovery_component[k + 1]),
                 "lic": float(-x.aic[k + 1]), "csm": 0.0, "revenue": 0.0, "service_result": float(-x.net_expense[k]),
                 "finance_pl": float(-x.finance_income[k]), "oci": 0.0,
             })
@@ -580,12 +597,49 @@ def _gmm_summary(life: GMMPortfolioClose, when: date) -> dict[str, Any]:
     return row
 
 
+SENSITIVITY_COLUMNS = ("profit_or_loss", "other_comprehensive_income", "equity", "insurance_liabilities", "csm")
+
+
+def _totals(summary: Sequence[dict[str, Any]], when: str) -> dict[str, float]:
+    rows = [r for r in summary if r["date"] == when]
+    profit = sum(r["service_result"] - r["finance_pl"] for r in rows)
+    oci = sum(r["oci"] for r in rows)
+    return {"profit_or_loss": profit, "other_comprehensive_income": oci, "equity": profit + oci,
+            "insurance_liabilities": sum(r["lrc"] + r["loss_component"] + r["lic"] for r in rows),  # LRC has the CSM
+            "csm": sum(r["csm"] for r in rows)}
+
+
+def sensitivity_table(config: CloseConfig, base: Sequence[dict[str, Any]],
+                      scenarios: Mapping[str, Sequence[dict[str, Any]]]) -> DisclosureTable:
+    """Para 128(a): the effect of each reasonably possible change at the last reporting date on profit or loss,
+    OCI and equity (before tax), on the net insurance liabilities (reinsurance held deducted) and on the CSM."""
+    when = config.reporting_dates[-1].isoformat()
+    b = _totals(base, when)
+    names = list(scenarios)
+    values = np.array([[_totals(scenarios[n], when)[c] - b[c] for c in SENSITIVITY_COLUMNS] for n in names])
+    described = []
+    for sc in config.scenarios:
+        parts = [f"curve {sc.curve_shift_bp:+g} bp" if sc.curve_shift_bp else "",
+                 f"non-life claims × {sc.claims_multiplier:g}" if sc.claims_multiplier != 1 else "",
+                 f"mortality × {sc.mortality_multiplier:g}" if sc.mortality_multiplier != 1 else "",
+                 f"lapses × {sc.lapse_multiplier:g}" if sc.lapse_multiplier != 1 else ""]
+        described.append(f"{sc.name}: {', '.join(p for p in parts if p) or 'no change'}")
+    return DisclosureTable(
+        "128", "Sensitivity to reasonably possible changes in risk variables (before tax)", "IFRS 17 para 128(a)",
+        tuple(names), SENSITIVITY_COLUMNS, values.reshape(len(names), len(SENSITIVITY_COLUMNS)), "analysis",
+        column_labels=("Effect on profit or loss", "Effect on OCI", "Effect on equity",
+                       "Effect on net insurance liabilities", "Effect on the CSM"),
+        additive=(), group="total", period=when, notes=tuple(described),
+    )
+
+
 @dataclass(frozen=True)
 class CloseRun:
     result: CloseResult
     summary: list[dict[str, Any]]
     documents: dict[str, dict[str, Any]]
     files: dict[str, Path]
+    scenarios: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _source(config: CloseConfig) -> dict[str, Any]:
@@ -598,6 +652,8 @@ def _source(config: CloseConfig) -> dict[str, Any]:
     for g in config.gmm:
         files[f"{g.name}: policies"] = g.model_points
         files[f"{g.name}: mortality"] = g.mortality
+        if g.actuals is not None:
+            files[f"{g.name}: actual cash flows"] = g.actuals
     if config.group_register is not None:
         files["group register"] = config.group_register
     return {k: {"file": v.name, "sha256": file_sha256(v)} for k, v in files.items()}
@@ -616,14 +672,24 @@ def run_close(config_path: str | Path, out_dir: str | Path, *, progress: Progres
 
     config = load_config(config_path)
     result = measure_close(config, progress=progress, scheduler=scheduler)
+    summary = summary_rows(result)
+    scenarios: dict[str, list[dict[str, Any]]] = {}
+    for sc in config.scenarios:
+        def sub(step: str, done: int, total: int, name: str = sc.name) -> None:
+            if progress is not None:
+                progress(f"scenario {name}: {step}", done, total)
+
+        scenarios[sc.name] = summary_rows(measure_close(replace(config, scenario=sc), progress=sub,
+                                                        scheduler=scheduler))
     source = _source(config)
     aggregation = _all_groups(result)
     documents = {}
     for k, when in enumerate(config.reporting_dates, start=1):
-        documents[when.isoformat()] = to_document(period_tables(result, k), aggregation=aggregation,
-                                                  reporting_date=when, currency=config.currency,
-                                                  entity=config.entity, source=source)
-    summary = summary_rows(result)
+        tables = period_tables(result, k)
+        if scenarios and k == len(config.reporting_dates):
+            tables.append(sensitivity_table(config, summary, scenarios))
+        documents[when.isoformat()] = to_document(tables, aggregation=aggregation, reporting_date=when,
+                                                  currency=config.currency, entity=config.entity, source=source)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise InputError(f"{out} is a file: give a folder for the results")
@@ -642,7 +708,7 @@ def run_close(config_path: str | Path, out_dir: str | Path, *, progress: Progres
     files["balances"] = out / "balances.csv"
     from aktuar.reports.ifrs17_html import render_close_report
 
-    run = CloseRun(result, summary, documents, files)
+    run = CloseRun(result, summary, documents, files, scenarios)
     page = render_close_report(run)
     atomic_write(out / "summary.html", lambda fh: fh.write(page))
     files["summary"] = out / "summary.html"
@@ -654,7 +720,7 @@ def run_close(config_path: str | Path, out_dir: str | Path, *, progress: Progres
     w.writerows(rows)
     atomic_write(out / "group-register.csv", lambda fh: fh.write(buf.getvalue()))
     files["group register"] = out / "group-register.csv"
-    return CloseRun(result, summary, documents, files)
+    return CloseRun(result, summary, documents, files, scenarios)
 
 
 def _all_groups(result: CloseResult) -> Aggregation:
@@ -675,6 +741,7 @@ class GMMGroupClose:
     result: GMMResult
     coverage_units: FloatArray
     locked_in_curve: str
+    inputs: GroupInputs | None = None
 
     def period_of(self, when: date) -> int | None:
         """The group's period (1-based) that ends on the reporting date ``when``, if any."""
@@ -690,10 +757,12 @@ class GMMPortfolioClose:
     warnings: list[str] = field(default_factory=list)
 
 
-def _assumptions(spec: GMMPortfolio, mortality: DecrementTable, curve: Any, multiplier: float = 1.0) -> Assumptions:
+def _assumptions(spec: GMMPortfolio, mortality: DecrementTable, curve: Any, multiplier: float = 1.0,
+                 lapse_multiplier: float = 1.0) -> Assumptions:
     mort = mortality if multiplier == 1.0 else DecrementTable(
         np.minimum(mortality.rates * multiplier, 1.0), mortality.min_age, f"{mortality.name} × {multiplier:g}")
-    return Assumptions(mort, curve, lapse=DecrementTable.by_duration(np.array(spec.lapse), "lapse"),
+    lapse = np.minimum(np.array(spec.lapse) * lapse_multiplier, 1.0)
+    return Assumptions(mort, curve, lapse=DecrementTable.by_duration(lapse, "lapse"),
                        acquisition_expense=spec.acquisition_expense, maintenance_expense=spec.maintenance_expense,
                        expense_inflation=spec.expense_inflation, commission=spec.commission)
 
@@ -727,6 +796,8 @@ def measure_gmm(config: CloseConfig, spec: GMMPortfolio, curves: DateCurves, reg
     if missing.size:
         raise InputError("the premium is blank: give the premium per payment of every policy", file=policies.file,
                          row=int(policies.rows[missing[0]]), column="premium")
+    actuals = read_actuals(spec.actuals) if spec.actuals is not None else None
+    used = np.zeros(0 if actuals is None else len(actuals.group_id), dtype=bool)
     years = np.array([int(str(d)[:4]) for d in policies.issue_date], dtype=np.int64)
     last = config.reporting_dates[-1]
     warnings: list[str] = []
@@ -757,8 +828,13 @@ def measure_gmm(config: CloseConfig, spec: GMMPortfolio, curves: DateCurves, reg
         aggregations.append(agg)
         labels = list(agg.group_id)
         grouped = _project(_model_points(policies, idx, labels), base, scheduler)
-        revised = {d: _project(_model_points(policies, idx, labels), _assumptions(spec, mortality, curve, m),
-                               scheduler) for d, m in spec.mortality_revision}
+        bases = {d: (m, 1.0) for d, m in spec.mortality_revision}
+        sc = config.scenario
+        if sc is not None and (sc.mortality_multiplier != 1.0 or sc.lapse_multiplier != 1.0):
+            m0, _ = bases.get(last, (1.0, 1.0))
+            bases[last] = (m0 * sc.mortality_multiplier, sc.lapse_multiplier)
+        revised = {d: _project(_model_points(policies, idx, labels), _assumptions(spec, mortality, curve, m, lm),
+                               scheduler) for d, (m, lm) in bases.items()}
         for gid in sorted(set(labels)):
             m = np.array([g == gid for g in labels])
             first_i = int(np.flatnonzero(m)[0])
@@ -775,16 +851,53 @@ def measure_gmm(config: CloseConfig, spec: GMMPortfolio, curves: DateCurves, reg
                 if 1 <= p < n:
                     rev = group_inputs(res, gid, ra_share=spec.ra_share)
                     revisions[p] = Revision(rev.expected, rev.risk_adjustment)
+            actual = None
+            if actuals is not None:
+                actual, hit = _actual_flows(actuals, gid, cohort, inputs.expected)
+                used |= hit
             inputs = replace(inputs, current_discount=current or None, oci_option=config.oci_option,
-                             revisions=revisions)
+                             revisions=revisions, actual=actual)
             result = gmm_measure(inputs)
             premiums = float(first.pv_premiums[m].sum())
             info = GroupInfo(gid, spec.name, cohort, agg.profitability[first_i], int(m.sum()), premiums,
                              float(fcf[m].sum() / premiums) if premiums > 0 else float("nan"), agg.reason[first_i])
-            measured.append(GMMGroupClose(info, recognised, result, np.asarray(inputs.coverage_units), curve_label))
+            measured.append(GMMGroupClose(info, recognised, result, np.asarray(inputs.coverage_units), curve_label,
+                                          inputs))
     if not aggregations:
         raise InputError(f"portfolio '{spec.name}' has no policy issued by {last.isoformat()}", file=policies.file)
+    if actuals is not None and not used.all():
+        i = int(np.flatnonzero(~used)[0])
+        raise InputError(f"no group '{actuals.group_id[i]}' with a period ending {actuals.period_end[i]} in "
+                         f"portfolio '{spec.name}': use a group id of the group register and a period end "
+                         "(31 December of a coverage year)", file=actuals.file, row=int(actuals.rows[i]),
+                         column="group_id")
     return GMMPortfolioClose(spec.name, tuple(measured), _merge_aggregations(aggregations), warnings)
+
+
+def _actual_flows(actuals: Actuals, gid: str, cohort: int, expected: CashFlows
+                  ) -> tuple[CashFlows, npt.NDArray[np.bool_]]:
+    """The group's actual cash flows: as expected, except the periods the actuals file gives (experience,
+    B97(c)); also which rows of the file were used."""
+    n = expected.n_periods
+    arrays = {name: np.array(getattr(expected, name) if getattr(expected, name) is not None else np.zeros(n),
+                             dtype=np.float64) for name in ("premiums", "claims", "acquisition",
+                                                            "investment_components")}
+    hit = np.zeros(len(actuals.group_id), dtype=bool)
+    for i, g in enumerate(actuals.group_id):
+        if g != gid:
+            continue
+        d = actuals.period_end[i]
+        year = int(str(d)[:4])
+        p = year - cohort + 1
+        if str(d)[5:] != "12-31" or not 1 <= p <= n:
+            continue
+        hit[i] = True
+        for name, values in actuals.amounts.items():
+            if np.isfinite(values[i]):
+                arrays[name][p - 1] = values[i]
+    flows = replace(expected, premiums=arrays["premiums"], claims=arrays["claims"],
+                    acquisition=arrays["acquisition"], investment_components=arrays["investment_components"])
+    return flows, hit
 
 
 def _merge_aggregations(parts: list[Aggregation]) -> Aggregation:

@@ -63,6 +63,7 @@ class GMMPortfolio:
     ra_share: float = 0.05
     margin_threshold: float = 0.1
     mortality_revision: tuple[tuple[date, float], ...] = ()
+    actuals: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,19 @@ class Reinsurance:
     ceding_commission: float = 0.0
     default_probability: float = 0.0
     loss_given_default: float = 0.5
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A reasonably possible change at the last reporting date for the sensitivity analysis (para 128): a
+    parallel shift of the current curve, and multipliers of the expected non-life claims (LIC and onerous test)
+    and of life mortality and lapse rates (a change in estimates of the GMM groups)."""
+
+    name: str
+    curve_shift_bp: float = 0.0
+    claims_multiplier: float = 1.0
+    mortality_multiplier: float = 1.0
+    lapse_multiplier: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -92,6 +106,8 @@ class CloseConfig:
     paa: tuple[PAAPortfolio, ...]
     gmm: tuple[GMMPortfolio, ...]
     reinsurance: tuple[Reinsurance, ...]
+    scenarios: tuple[Scenario, ...] = ()
+    scenario: Scenario | None = None  # the scenario being measured (None: the base)
 
     @property
     def boundaries(self) -> tuple[date, ...]:
@@ -150,7 +166,7 @@ class _Reader:
         return tuple(out)
 
     def file(self, table: dict[str, Any], key: str, where: str) -> Path:
-        name = self.take(table, key, where, str)
+        name: str = self.take(table, key, where, str)
         p = (self.base / name).resolve()
         if not p.is_file():
             full = f"{where}.{key}" if where else key
@@ -192,7 +208,8 @@ def load_config(path: str | Path) -> CloseConfig:
         raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
     r = _Reader(p)
     r.check_keys(raw, "", {"entity", "currency", "opening_date", "reporting_dates", "confidence_level",
-                           "correlation", "oci_option", "curves", "group_register", "portfolio", "reinsurance"})
+                           "correlation", "oci_option", "curves", "group_register", "portfolio", "reinsurance",
+                           "scenario"})
     entity = r.take(raw, "entity", "", str)
     currency = r.take(raw, "currency", "", str, "KZT")
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
@@ -257,7 +274,7 @@ def load_config(path: str | Path) -> CloseConfig:
         elif approach == "gmm":
             r.check_keys(t, w, {"name", "approach", "model_points", "mortality", "lapse", "acquisition_expense",
                                 "maintenance_expense", "expense_inflation", "commission", "ra_share",
-                                "margin_threshold", "mortality_revision"})
+                                "margin_threshold", "mortality_revision", "actuals"})
             revision_raw = r.take(t, "mortality_revision", w, dict, {})
             revision = tuple(sorted(
                 (r.date(k, f"{w}.mortality_revision"),
@@ -273,6 +290,7 @@ def load_config(path: str | Path) -> CloseConfig:
                 r.number(t, "ra_share", w, 0.05, low=0.0, high=1.0),
                 r.number(t, "margin_threshold", w, 0.1, low=0.0, high=1.0),
                 revision,
+                r.file(t, "actuals", w) if "actuals" in t else None,
             ))
         else:
             raise r.error(f"{w}.approach", f"unknown approach '{approach}': use paa or gmm")
@@ -294,5 +312,20 @@ def load_config(path: str | Path) -> CloseConfig:
             r.number(t, "default_probability", w, 0.0, low=0.0, high=1.0),
             r.number(t, "loss_given_default", w, 0.5, low=0.0, high=1.0),
         ))
+    scenarios: list[Scenario] = []
+    for i, t in enumerate(r.take(raw, "scenario", "", list, []), start=1):
+        w = f"scenario[{i}]"
+        if not isinstance(t, dict):
+            raise r.error(w, "each scenario is a [[scenario]] table")
+        r.check_keys(t, w, {"name", "curve_shift_bp", "claims_multiplier", "mortality_multiplier", "lapse_multiplier"})
+        name = r.take(t, "name", w, str)
+        if not name.strip() or name in {s.name for s in scenarios}:
+            raise r.error(f"{w}.name", f"scenario name '{name}' is blank or used twice")
+        scenarios.append(Scenario(
+            name, r.number(t, "curve_shift_bp", w, 0.0, low=-1000.0, high=1000.0),
+            r.number(t, "claims_multiplier", w, 1.0, low=0.0, high=10.0),
+            r.number(t, "mortality_multiplier", w, 1.0, low=0.01, high=10.0),
+            r.number(t, "lapse_multiplier", w, 1.0, low=0.0, high=10.0),
+        ))
     return CloseConfig(p.resolve(), entity, currency, opening, dates, float(confidence), float(correlation), oci,
-                       curves, register, tuple(paa), tuple(gmm), tuple(reinsurance))
+                       curves, register, tuple(paa), tuple(gmm), tuple(reinsurance), tuple(scenarios))
