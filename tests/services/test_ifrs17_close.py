@@ -243,3 +243,23 @@ def test_sensitivity_to_reasonably_possible_changes(close: CloseRun) -> None:
     for v in eff.values():
         assert v["equity"] == pytest.approx(-v["insurance_liabilities"], rel=1e-6, abs=1.0)
         assert v["equity"] == pytest.approx(v["profit_or_loss"] + v["other_comprehensive_income"])
+
+
+@pytest.mark.req("KZ84-RE")
+def test_quota_share_held_on_a_gmm_portfolio(close: CloseRun) -> None:
+    """One reinsurance group per underlying group (para 61): recoveries and ceded premiums at the share, the
+    risk transferred at the share of the underlying RA (para 64), a loss-recovery component where the underlying
+    group is onerous at initial recognition (para 66A), and the reinsurance AoC adding up (para 100/101)."""
+    held = close.result.gmm_reinsurance[0]
+    assert held.spec.portfolio == "Term life" and held.groups
+    for g, res in held.groups:
+        assert g.inputs is not None
+        # liability sign: the risk transferred reduces the (negative) carrying amount of the asset
+        assert res.initial.risk_adjustment == pytest.approx(
+            -held.spec.share * float(np.asarray(g.inputs.risk_adjustment)[0]), rel=1e-9)
+        assert res.initial.loss_recovery == pytest.approx(held.spec.share * g.result.initial.loss, rel=1e-9)
+    doc = close.documents[REPORTING_DATES[-1].isoformat()]
+    table = next(t for t in doc["tables"] if t["key"] == "101-reinsurance")
+    v = _matrix(table)
+    np.testing.assert_allclose(v[:-1].sum(axis=0), v[-1], rtol=1e-9, atol=1e-3)
+    assert any(r["approach"] == "GMM held" for r in close.summary)

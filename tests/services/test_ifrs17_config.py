@@ -82,7 +82,7 @@ def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
 
 def test_reinsurance_must_name_a_paa_portfolio(tmp_path: Path) -> None:
     path = _folder(tmp_path, BASE + '[[reinsurance]]\nname = "QS"\nportfolio = "Home"\nshare = 0.3\n')
-    with pytest.raises(InputError, match="not a PAA portfolio") as info:
+    with pytest.raises(InputError, match="not a portfolio of this configuration") as info:
         load_config(path)
     assert info.value.column == "reinsurance[1].portfolio"
 

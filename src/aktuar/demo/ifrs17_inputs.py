@@ -113,6 +113,14 @@ def demo_config(insurer: DemoInsurer) -> str:
         "ceding_commission = 0.2",
         "default_probability = 0.01",
         "loss_given_default = 0.5",
+        "",
+        "[[reinsurance]]",
+        'name = "Term life quota share 50 %"',
+        'portfolio = "Term life"',
+        "share = 0.5",
+        "ceding_commission = 0.15",
+        "default_probability = 0.005",
+        "loss_given_default = 0.5",
     ]
     return "\n".join(lines) + "\n"
 

@@ -54,6 +54,17 @@ from aktuar.core.ifrs17.paa import (
     lrc_from_contracts,
     proportional_reinsurance_paa,
 )
+from aktuar.core.ifrs17.reinsurance import (
+    RI_AOC_COLUMNS,
+    RI_AOC_STEPS,
+    NonPerformance,
+    ReinsuranceCashFlows,
+    ReinsuranceInputs,
+    ReinsuranceResult,
+    ReinsuranceRevision,
+    measure_reinsurance,
+    underlying_losses,
+)
 from aktuar.core.ifrs17.risk_adjustment import DiversifiedRA, RiskAdjustment, diversify, ra_lognormal
 from aktuar.core.projection import (
     Assumptions,
@@ -389,6 +400,7 @@ class CloseResult:
     reinsurance: tuple[ReinsuranceClose, ...]
     lic_ra: tuple[DiversifiedRA, ...]  # per boundary, across PAA portfolios
     gmm: tuple[GMMPortfolioClose, ...] = ()
+    gmm_reinsurance: tuple[GMMReinsuranceClose, ...] = ()
 
 
 def measure_close(config: CloseConfig, *, progress: Progress | None = None,
@@ -428,6 +440,8 @@ def measure_close(config: CloseConfig, *, progress: Progress | None = None,
     reinsurance: list[ReinsuranceClose] = []
     for r in config.reinsurance:
         step()
+        if r.portfolio not in by_name:
+            continue  # a quota share on a GMM portfolio: measured with it below
         u = by_name[r.portfolio]
         reinsurance.append(ReinsuranceClose(r, proportional_reinsurance_paa(
             r.share, u.lrc.premiums_received.sum(axis=0), u.lrc.insurance_revenue.sum(axis=0),
@@ -440,9 +454,12 @@ def measure_close(config: CloseConfig, *, progress: Progress | None = None,
     for g in config.gmm:
         step()
         life.append(measure_gmm(config, g, curves, register, scheduler))
+    by_life = {g.name: g for g in life}
+    held = [measure_gmm_reinsurance(r, by_life[r.portfolio]) for r in config.reinsurance if r.portfolio in by_life]
     if progress is not None:
         progress("done", len(steps), len(steps))
-    return CloseResult(config, curves, tuple(final), tuple(reinsurance), tuple(diversified), tuple(life))
+    return CloseResult(config, curves, tuple(final), tuple(reinsurance), tuple(diversified), tuple(life),
+                       tuple(held))
 
 
 # ------------------------------------------------------------------------------------- results as tables
@@ -514,6 +531,10 @@ def period_tables(result: CloseResult, period: int) -> list[DisclosureTable]:
     tables += [replace(reinsurance_table(r, period), period=label) for r in result.reinsurance]
     for life in result.gmm:
         tables += [replace(t, period=label) for t in gmm_tables(life, result.config.reporting_dates[period - 1])]
+    for held in result.gmm_reinsurance:
+        t = gmm_reinsurance_table(held, result.config.reporting_dates[period - 1])
+        if t is not None:
+            tables.append(replace(t, period=label))
     j = period  # boundary index of the closing date
     div = result.lic_ra[j]
     means = np.array([p.lic_points[j].claims_undiscounted for p in result.paa])
@@ -563,6 +584,8 @@ def summary_rows(result: CloseResult) -> list[dict[str, Any]]:
             })
         for life in result.gmm:
             rows.append(_gmm_summary(life, when))
+        for held in result.gmm_reinsurance:
+            rows.append(_gmm_reinsurance_summary(held, when))
         for r in result.reinsurance:
             x = r.result
             rows.append({
@@ -631,6 +654,22 @@ def sensitivity_table(config: CloseConfig, base: Sequence[dict[str, Any]],
                        "Effect on net insurance liabilities", "Effect on the CSM"),
         additive=(), group="total", period=when, notes=tuple(described),
     )
+
+
+def _gmm_reinsurance_summary(held: GMMReinsuranceClose, when: date) -> dict[str, Any]:
+    row: dict[str, Any] = {"date": when.isoformat(), "portfolio": held.spec.name, "approach": "GMM held",
+                           "lrc": 0.0, "loss_component": 0.0, "lic": 0.0, "csm": 0.0, "revenue": 0.0,
+                           "service_result": 0.0, "finance_pl": 0.0, "oci": 0.0}
+    for g, res in held.groups:
+        p = g.period_of(when)
+        if p is None or p > len(res.periods):
+            continue
+        period = res.periods[p - 1]
+        row["lrc"] += period.aoc.get("closing", "total")
+        row["csm"] += period.aoc.get("closing", "csm")
+        row["service_result"] += period.profit_or_loss.net_result
+        row["finance_pl"] -= period.profit_or_loss.finance_income
+    return row
 
 
 @dataclass(frozen=True)
@@ -742,6 +781,8 @@ class GMMGroupClose:
     coverage_units: FloatArray
     locked_in_curve: str
     inputs: GroupInputs | None = None
+    insured_share: FloatArray | None = None  # per period: insured benefits / (benefits + maintenance expenses)
+    revised_insured_share: dict[int, FloatArray] = field(default_factory=dict)
 
     def period_of(self, when: date) -> int | None:
         """The group's period (1-based) that ends on the reporting date ``when``, if any."""
@@ -858,11 +899,14 @@ def measure_gmm(config: CloseConfig, spec: GMMPortfolio, curves: DateCurves, reg
             inputs = replace(inputs, current_discount=current or None, oci_option=config.oci_option,
                              revisions=revisions, actual=actual)
             result = gmm_measure(inputs)
+            share = _insured_share(grouped, gid, n)
+            revised_share = {rev_date.year - cohort + 1: _insured_share(res, gid, n) for rev_date, res in
+                             revised.items() if 1 <= rev_date.year - cohort + 1 < n}
             premiums = float(first.pv_premiums[m].sum())
             info = GroupInfo(gid, spec.name, cohort, agg.profitability[first_i], int(m.sum()), premiums,
                              float(fcf[m].sum() / premiums) if premiums > 0 else float("nan"), agg.reason[first_i])
             measured.append(GMMGroupClose(info, recognised, result, np.asarray(inputs.coverage_units), curve_label,
-                                          inputs))
+                                          inputs, share, revised_share))
     if not aggregations:
         raise InputError(f"portfolio '{spec.name}' has no policy issued by {last.isoformat()}", file=policies.file)
     if actuals is not None and not used.all():
@@ -872,6 +916,19 @@ def measure_gmm(config: CloseConfig, spec: GMMPortfolio, curves: DateCurves, reg
                          "(31 December of a coverage year)", file=actuals.file, row=int(actuals.rows[i]),
                          column="group_id")
     return GMMPortfolioClose(spec.name, tuple(measured), _merge_aggregations(aggregations), warnings)
+
+
+def _insured_share(result: ProjectionResult, gid: str, n: int) -> FloatArray:
+    """Per projection year, the share of the GMM ``claims`` that are insured benefits (deaths, morbidity,
+    annuities) rather than maintenance expenses: what a quota share recovers."""
+    gi = result.flows.index(gid)
+    flows = result.flows
+    insured = sum(flows.annual(name)[gi] for name in ("claims", "morbidity", "annuities"))
+    total = insured + flows.annual("maintenance_expenses")[gi]
+    out = np.zeros(n)
+    k = min(n, total.shape[0])
+    out[:k] = np.divide(insured[:k], total[:k], out=np.zeros(k), where=total[:k] > 0)
+    return out
 
 
 def _actual_flows(actuals: Actuals, gid: str, cohort: int, expected: CashFlows
@@ -898,6 +955,62 @@ def _actual_flows(actuals: Actuals, gid: str, cohort: int, expected: CashFlows
     flows = replace(expected, premiums=arrays["premiums"], claims=arrays["claims"],
                     acquisition=arrays["acquisition"], investment_components=arrays["investment_components"])
     return flows, hit
+
+
+@dataclass(frozen=True)
+class GMMReinsuranceClose:
+    """A quota share held on a GMM portfolio: one reinsurance group per underlying group (para 61), measured by
+    the general model for reinsurance held (para 63–68, 66A–66B)."""
+
+    spec: Reinsurance
+    groups: tuple[tuple[GMMGroupClose, ReinsuranceResult], ...]
+
+
+def measure_gmm_reinsurance(spec: Reinsurance, life: GMMPortfolioClose) -> GMMReinsuranceClose:
+    """Premiums ceded = share × (1 − commission) × premiums; recoveries = share × insured benefits; the risk
+    transferred = share × the underlying RA; the reinsurer's default by probability and loss given default;
+    the loss-recovery component from the underlying group's losses at the share (para 66A, B119D)."""
+    rate = spec.share * (1.0 - spec.ceding_commission)
+    out = []
+    for g in life.groups:
+        if g.inputs is None or g.insured_share is None:
+            continue
+        inputs = g.inputs
+
+        def ceded(flows: CashFlows, insured: FloatArray) -> ReinsuranceCashFlows:
+            return ReinsuranceCashFlows(rate * np.asarray(flows.premiums, dtype=np.float64),
+                                        spec.share * np.asarray(flows.claims, dtype=np.float64) * insured)
+
+        revisions = {k: ReinsuranceRevision(ceded(r.cash_flows, g.revised_insured_share.get(k, g.insured_share)),
+                                            spec.share * np.asarray(r.risk_adjustment, dtype=np.float64))
+                     for k, r in inputs.revisions.items()}
+        ri = ReinsuranceInputs(
+            ceded(inputs.expected, g.insured_share), spec.share * np.asarray(inputs.risk_adjustment),
+            np.asarray(inputs.coverage_units), inputs.discount,
+            actual=None if inputs.actual is None else ceded(inputs.actual, g.insured_share),
+            revisions=revisions,
+            non_performance=NonPerformance(spec.default_probability, spec.loss_given_default),
+            underlying=underlying_losses(g.result), recovery_percentage=spec.share)
+        out.append((g, measure_reinsurance(ri)))
+    return GMMReinsuranceClose(spec, tuple(out))
+
+
+def gmm_reinsurance_table(r: GMMReinsuranceClose, when: date) -> DisclosureTable | None:
+    """Para 100/101 analysis of change of a quota share held on a GMM portfolio for the period ending ``when``
+    (liability sign: an asset is negative), its groups summed."""
+    values = None
+    for g, res in r.groups:
+        p = g.period_of(when)
+        if p is None or p > len(res.periods):
+            continue
+        aoc = res.periods[p - 1].aoc
+        values = aoc.values.copy() if values is None else values + aoc.values
+    if values is None:
+        return None
+    return DisclosureTable(
+        "101-reinsurance", f"Reinsurance contracts held: {r.spec.name} (liability sign; an asset is negative)",
+        "IFRS 17 para 98, 100, 101, 66", RI_AOC_STEPS, RI_AOC_COLUMNS, values, "reconciliation",
+        group=r.spec.name)
 
 
 def _merge_aggregations(parts: list[Aggregation]) -> Aggregation:

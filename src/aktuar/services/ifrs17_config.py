@@ -303,9 +303,10 @@ def load_config(path: str | Path) -> CloseConfig:
         r.check_keys(t, w, {"name", "portfolio", "share", "ceding_commission", "default_probability",
                             "loss_given_default"})
         target = r.take(t, "portfolio", w, str)
-        if target not in {p.name for p in paa}:
-            raise r.error(f"{w}.portfolio", f"'{target}' is not a PAA portfolio of this configuration: name one of "
-                                            f"{', '.join(p.name for p in paa) or '(none)'}")
+        names_all = [p.name for p in paa] + [g.name for g in gmm]
+        if target not in names_all:
+            raise r.error(f"{w}.portfolio", f"'{target}' is not a portfolio of this configuration: name one of "
+                                            f"{', '.join(names_all)}")
         reinsurance.append(Reinsurance(
             r.take(t, "name", w, str), target, r.number(t, "share", w, low=0.0, high=1.0),
             r.number(t, "ceding_commission", w, 0.0, low=0.0, high=1.0),
