@@ -12,7 +12,9 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/pip install --quiet -e '.[test]'
-	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+	@# system packages: Chromium (browser tests), poppler-utils (PDF pages to PNG/text), Pango (WeasyPrint)
+	(command -v chromium && command -v pdftoppm && ldconfig -p | grep -q libpangoft2) >/dev/null || \
+		(apt-get update && apt-get install -y chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0)
 	touch $(STAMP)
 
 venv: $(STAMP)

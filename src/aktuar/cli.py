@@ -186,6 +186,12 @@ def demo(
         from aktuar.cli_ifrs17 import print_summary
 
         print_summary(result.ifrs17.summary)
+    if result.statutory is not None:
+        st = result.statutory.document
+        out.print(f"Statutory close at {st['valuation_date']} (pack {st['pack']['name']}): reserves gross "
+                  f"{st['totals']['gross'] / 1e6:,.1f} mn, net {st['totals']['net'] / 1e6:,.1f} mn; adequacy "
+                  f"{'sufficient' if st['adequacy']['sufficient'] else 'insufficient'} in total; solvency ratio "
+                  f"{st['solvency']['ratio'] or 0:.2f}; opinion due {st['due_date']}")
     g = result.governed
     if g is not None:
         out.print(
@@ -206,6 +212,7 @@ def _register_subcommands() -> None:
         cli_methodology,
         cli_runs,
         cli_serve,
+        cli_statutory,
         cli_users,
     )
 
@@ -217,6 +224,7 @@ def _register_subcommands() -> None:
     app.add_typer(cli_backup.app, name="backup")
     app.command(name="serve")(cli_serve.serve)
     app.add_typer(cli_ifrs17.app, name="ifrs17")
+    app.add_typer(cli_statutory.app, name="statutory")
 
 
 _register_subcommands()

@@ -101,6 +101,7 @@ def present_value(flows: CashFlows, curve: SmithWilsonCurve) -> float:
 if TYPE_CHECKING:
     from aktuar.services.demo_platform import GovernedDemo
     from aktuar.services.ifrs17 import CloseRun
+    from aktuar.services.statutory import StatutoryRun
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ class DemoResult:
     governed: GovernedDemo | None = None
     risk_adjustment: DiversifiedRA | None = None
     ifrs17: CloseRun | None = None
+    statutory: StatutoryRun | None = None
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
@@ -330,13 +332,15 @@ def run_demo(
     sims: int = 1000,
     platform: bool = True,
     ifrs17: bool = True,
+    statutory: bool = True,
 ) -> DemoResult:
     """Generate the demo insurer into ``folder``, reserve every class and write the workbook and the page.
 
     With ``platform`` the governed part follows (demo users with two-factor login, a coordinated methodology, a
     run prepared, reviewed and approved by three people, the audit trail verified; see ``demo_platform``).
     With ``ifrs17`` the demo insurer's IFRS 17 close for two reporting dates follows in ``folder/ifrs17`` (its
-    inputs, configuration and results; see ``aktuar.demo.ifrs17_inputs``).
+    inputs, configuration and results; see ``aktuar.demo.ifrs17_inputs``). With ``statutory`` the statutory close at
+    31.12.2026 with the actuarial opinion follows in ``folder/statutory`` (``aktuar.demo.statutory_inputs``).
     ``progress(step, done, total)`` is called before every step. ``scale`` multiplies the claim counts (1.0:
     about 100 000 transactions); ``sims`` is the number of bootstrap simulations per class.
     """
@@ -351,7 +355,8 @@ def run_demo(
     folder.mkdir(parents=True, exist_ok=True)
     classes = CLASSES
     steps = ["synthetic insurer", "input files", "triangles", *[f"reserving {c.code}" for c in classes],
-             "claims-settlement expenses", "workbook", "HTML summary", *(["IFRS 17 close"] if ifrs17 else [])]
+             "claims-settlement expenses", "workbook", "HTML summary", *(["IFRS 17 close"] if ifrs17 else []),
+             *(["statutory close"] if statutory else [])]
     total = len(steps)
     done = 0
 
@@ -425,6 +430,10 @@ def run_demo(
     if ifrs17:
         step()
         close = run_demo_close(folder / "ifrs17", seed=seed, scale=scale)
+    stat = None
+    if statutory:
+        step()
+        stat = run_demo_statutory(folder / "statutory", seed=seed, scale=scale)
     if progress is not None:
         progress("done", total, total)
 
@@ -442,7 +451,9 @@ def run_demo(
         files = {**files, "data directory": governed.data_dir}
     if close is not None:
         files = {**files, "IFRS 17 results": close.files["balances"].parent}
-    return DemoResult(summary, files, runs, ulae, flat, governed, ra_total, close)
+    if stat is not None:
+        files = {**files, "statutory results": stat.files[f"statutory-{stat.document['valuation_date']}.json"].parent}
+    return DemoResult(summary, files, runs, ulae, flat, governed, ra_total, close, stat)
 
 
 def run_demo_close(folder: Path, *, seed: int = 2026, scale: float = 1.0) -> CloseRun:
@@ -453,6 +464,17 @@ def run_demo_close(folder: Path, *, seed: int = 2026, scale: float = 1.0) -> Clo
 
     config = write_demo_close_inputs(folder, seed=seed, scale=scale)
     return run_close(config, folder / "results")
+
+
+def run_demo_statutory(folder: Path, *, seed: int = 2026, scale: float = 1.0) -> StatutoryRun:
+    """The demo insurer's statutory close at 31.12.2026 (pack kz/2026-02) with the actuarial opinion: inputs and
+    configuration into ``folder``, results into ``folder/results`` (the same as ``aktuar statutory close
+    folder/statutory.toml --out folder/results``)."""
+    from aktuar.demo.statutory_inputs import write_demo_statutory_inputs
+    from aktuar.services.statutory import run_statutory_close
+
+    config = write_demo_statutory_inputs(folder, seed=seed, scale=scale)
+    return run_statutory_close(config, folder / "results")
 
 
 def _ulae(runs: list[ClassRun], path: Path, rows: _ClaimRows) -> ULAEResult:

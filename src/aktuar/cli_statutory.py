@@ -1,0 +1,118 @@
+"""``aktuar statutory …``: the Kazakhstan statutory close and the actuarial opinion. Thin: parse, call the
+service, print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from aktuar.cli_common import fail
+from aktuar.errors import InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Kazakhstan statutory reserves, normatives and the actuarial opinion (NB Resolution No. 191).")
+err = Console(stderr=True)
+out = Console()
+
+
+@app.command()
+def close(
+    config: Annotated[Path, typer.Argument(help="Close configuration (TOML); see docs/statutory-close.md.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the results (JSON, XLSX, opinion).")] = Path(
+        "statutory-results"),
+    opinion: Annotated[bool, typer.Option("--opinion/--no-opinion", help="Render the actuarial opinion (PDF, DOCX, "
+                                                                         "ru and en).")] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table on screen.")] = False,
+) -> None:
+    """Reserves by class, the adequacy test, the solvency margin, liquid assets and tariff checks at the
+    valuation date; written only when everything succeeded."""
+    from aktuar.services.statutory import run_statutory_close
+
+    try:
+        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
+            task = bar.add_task("statutory close", total=None)
+
+            def progress(step: str, done: int, total: int) -> None:
+                bar.update(task, description=step, completed=done, total=total)
+
+            run = run_statutory_close(config, out_dir, progress=progress, opinion=opinion)
+    except InputError as exc:
+        fail(str(exc))
+        return
+    if not quiet:
+        print_summary(run.document)
+    for w in run.document["warnings"]:
+        err.print(f"[yellow]warning[/]: {w}")
+    for label, path in run.files.items():
+        out.print(f"  {label}: {path}")
+
+
+@app.command(name="opinion")
+def opinion_cmd(
+    results: Annotated[Path, typer.Argument(help="statutory-<date>.json written by 'aktuar statutory close'.")],
+    text: Annotated[Path | None, typer.Option("--text", help="The actuary's texts (opinion-text-<date>.toml).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the opinion files.")] = Path("."),
+    lang: Annotated[list[str] | None, typer.Option("--lang", help="ru and/or en (default both).")] = None,
+) -> None:
+    """Re-render the actuarial opinion (PDF and DOCX) from stored results and edited texts."""
+    import json
+
+    from aktuar.reports.opinion import render_opinion
+    from aktuar.services.statutory_config import load_opinion_text
+
+    try:
+        try:
+            document = json.loads(results.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read the results as JSON: {exc}", file=str(results)) from None
+        words = load_opinion_text(text) if text is not None else {}
+        payloads = {}
+        for lg in lang or ["ru", "en"]:
+            pdf, docx = render_opinion(document, words, lg)
+            when = document["valuation_date"]
+            payloads[f"opinion-{when}-{lg}.pdf"] = pdf
+            payloads[f"opinion-{when}-{lg}.docx"] = docx
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, data in payloads.items():
+            _write(out_dir / name, data)
+            out.print(f"  {name}: {out_dir / name}")
+    except InputError as exc:
+        fail(str(exc))
+
+
+def _write(path: Path, data: bytes) -> None:
+    from aktuar.fsutil import atomic_write
+
+    def write(fh: Any) -> None:
+        fh.write(data)
+
+    atomic_write(path, write, binary=True)
+
+
+def print_summary(document: dict[str, Any]) -> None:
+    """Reserves by class (mn), the adequacy conclusion and the solvency ratio."""
+    rows = next(t for t in document["tables"] if t["key"] == "reserves")["rows"]
+    table = Table(title=f"Statutory reserves at {document['valuation_date']} ({document['pack']['name']}), "
+                        f"{document['currency']} mn")
+    cols = (("class", "class"), ("UPR", "upr_gross"), ("RBNS", "rbns_gross"), ("IBNR", "ibnr_gross"),
+            ("URR", "urr_gross"), ("OSNS ann.", "annuities_gross"), ("life", "life_gross"),
+            ("gross", "total_gross"), ("reins.", "total_reinsurance"), ("net", "total_net"))
+    for title, _ in cols:
+        table.add_column(title, justify="left" if title == "class" else "right", no_wrap=True)
+    for r in rows:
+        table.add_row(str(r["class"]), *[f"{float(r[k]) / 1e6:,.1f}" for _, k in cols[1:]])
+    out.print(table)
+    adq = document["adequacy"]
+    sv = document["solvency"]
+    out.print(f"Adequacy (run-off {adq['start']} – {adq['end']}): "
+              f"{'sufficient' if adq['sufficient'] else 'INSUFFICIENT'} in total"
+              + (f"; insufficient: {', '.join(adq['insufficient'])}" if adq["insufficient"] else ""))
+    if sv.get("ratio") is not None:
+        out.print(f"Solvency margin: minimum {sv['minimum_margin'] / 1e6:,.1f} mn, actual "
+                  f"{sv['actual_margin'] / 1e6:,.1f} mn, ratio {sv['ratio']:.2f}")
