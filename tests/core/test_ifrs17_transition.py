@@ -7,6 +7,8 @@ Published figures are the IASB's whole CU (tolerance ±1 CU), from
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -371,3 +373,52 @@ def test_property_fair_value_liability_never_below_fcf(fv: float, pv: float, ra:
     r = fair_value_approach(fair_value=fv, pv_future_cash_flows=pv, risk_adjustment=ra)
     assert r.csm >= 0.0 and r.loss_component >= 0.0 and r.csm * r.loss_component == 0.0
     assert r.liability == pytest.approx(max(fv, pv + ra))
+
+
+# --- Measurement from transition balances (gmm.TransitionBalances) ---------------------------------------------
+def _remaining(inputs: GroupInputs, j: int) -> tuple[GroupInputs, np.ndarray]:
+    from aktuar.core.ifrs17.gmm import discount_factors
+
+    n = inputs.expected.n_periods
+    v = discount_factors(inputs.discount, n)
+    e = inputs.expected
+    rest = CashFlows(np.asarray(e.premiums)[j:], np.asarray(e.claims)[j:], premium_timing=e.premium_timing,
+                     claims_timing=e.claims_timing)
+    return GroupInputs(rest, np.asarray(inputs.risk_adjustment)[j:], np.asarray(inputs.coverage_units)[j:],
+                       v[j:] / v[j]), v
+
+
+@pytest.mark.req("KZ84-CSM")
+@pytest.mark.parametrize("claims", [[300.0, 300.0, 300.0], [400.0, 450.0, 500.0]])
+def test_measuring_from_transition_balances_continues_the_full_measurement(claims: list[float]) -> None:
+    """C4–C5: with the CSM (or loss component) a group had at a date, measuring it from that date reproduces the
+    full retrospective measurement of the later periods (CSM, loss component, revenue, profit); nothing is
+    recognised in profit or loss at the transition date itself (the opening row carries the balances)."""
+    from aktuar.core.ifrs17.gmm import TransitionBalances, measure
+
+    inputs = GroupInputs(CashFlows(np.array([1200.0, 0.0, 0.0]), np.array(claims)), np.array([90.0, 60.0, 30.0, 0.0]),
+                         np.ones(3), 0.05)
+    full = measure(inputs)
+    j = 1
+    at = full.periods[j - 1]
+    rest, _ = _remaining(inputs, j)
+    tb = TransitionBalances(csm=at.aoc.get("closing", "csm"), loss_component=at.loss_component.get("closing",
+                                                                                                     "loss_component"))
+    later = measure(replace(rest, transition=tb))
+    assert later.periods[0].aoc.get("new_contracts", "total") == 0.0
+    assert later.periods[0].aoc.get("opening", "total") == pytest.approx(at.aoc.get("closing", "total"))
+    for a, b in zip(full.periods[j:], later.periods, strict=True):
+        assert b.aoc.get("closing", "csm") == pytest.approx(a.aoc.get("closing", "csm"), abs=1e-9)
+        assert b.loss_component.get("closing", "loss_component") == pytest.approx(
+            a.loss_component.get("closing", "loss_component"), abs=1e-9)
+        assert b.profit_or_loss.insurance_revenue == pytest.approx(a.profit_or_loss.insurance_revenue, abs=1e-9)
+        assert b.profit_or_loss.profit == pytest.approx(a.profit_or_loss.profit, abs=1e-9)
+
+
+def test_transition_balances_are_validated() -> None:
+    from aktuar.core.ifrs17.gmm import TransitionBalances
+
+    with pytest.raises(InputError, match="either a CSM or a loss component"):
+        TransitionBalances(csm=1.0, loss_component=2.0)
+    with pytest.raises(InputError, match="≥ 0"):
+        TransitionBalances(csm=-1.0)

@@ -263,3 +263,29 @@ def test_quota_share_held_on_a_gmm_portfolio(close: CloseRun) -> None:
     v = _matrix(table)
     np.testing.assert_allclose(v[:-1].sum(axis=0), v[-1], rtol=1e-9, atol=1e-3)
     assert any(r["approach"] == "GMM held" for r in close.summary)
+
+
+@pytest.mark.req("KZ84-CSM")
+def test_pre_transition_annuities_start_from_fair_value_balances(close: CloseRun, inputs: Path) -> None:
+    """C20–C24: cohorts issued before the transition date are measured from it; their CSM at transition is the
+    fair value less the FCF, the liability at transition equals the fair value (as it exceeds the FCF), nothing
+    is recognised at the transition date, and the cohorts' fair values add up to the file's."""
+    import polars as pl
+
+    ann = next(p for p in close.result.gmm if p.name == "Annuities")
+    fair = dict(pl.read_csv(inputs / "annuity_fair_values.csv").iter_rows())
+    by_cohort: dict[int, float] = {}
+    for g in ann.groups:
+        if g.info.cohort > 2024:
+            assert g.transition is None
+            continue
+        assert g.transition is not None and g.transition.approach == "fair_value"
+        assert g.transition.csm == pytest.approx(g.transition.fair_value - g.transition.fulfilment_cash_flows)
+        first = g.result.periods[0]
+        assert first.aoc.get("new_contracts", "total") == 0.0
+        assert first.aoc.get("opening", "total") == pytest.approx(g.transition.liability, rel=1e-9)
+        assert "fair value approach" in g.info.test
+        by_cohort[g.info.cohort] = by_cohort.get(g.info.cohort, 0.0) + g.transition.fair_value
+    assert set(by_cohort) == set(fair)
+    for cohort, fv in by_cohort.items():
+        assert fv == pytest.approx(fair[cohort], rel=1e-9)

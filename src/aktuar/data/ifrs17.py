@@ -335,3 +335,18 @@ def read_actuals(path: str | Path) -> Actuals:
                               index=int(bad[0]), column=column)
         amounts[name] = values
     return Actuals(table.file or str(path), table.rows(), tuple(gid.to_list()), end, amounts)
+
+
+def read_fair_values(path: str | Path) -> tuple[str, dict[int, tuple[float, int]]]:
+    """Fair values of pre-transition cohorts at the transition date (IFRS 17 C20; IFRS 13): ``cohort`` (year of
+    issue) and ``fair_value`` (liability sign: the price to transfer the obligation). Returns the file and
+    cohort → (fair value, row)."""
+    table = read_table(path)
+    cols = resolve_columns(table, {"cohort": "cohort", "fair_value": "fair_value"},
+                           purpose="(fair values of cohorts at transition)")
+    cohort = number_column(table, _c(cols, "cohort"), what="a year")
+    years = _whole(table, _c(cols, "cohort"), cohort, 1900, "a year of issue")
+    fv = number_column(table, _c(cols, "fair_value"), what="a fair value")
+    check_unique(table, [_c(cols, "cohort")], what="cohort")
+    rows = table.rows()
+    return table.file or str(path), {int(y): (float(v), int(r)) for y, v, r in zip(years, fv, rows, strict=True)}

@@ -136,6 +136,7 @@ def write_demo_close_inputs(folder: Path, seed: int = 2026, scale: float = 1.0) 
     term, annuities = demo_life_policies(seed)
     term.write_csv(folder / "life_term.csv")
     annuities.write_csv(folder / "life_annuities.csv")
+    demo_fair_values(annuities).write_csv(folder / "annuity_fair_values.csv")
     config = folder / "ifrs17.toml"
     config.write_text(demo_config(insurer), encoding="utf-8")
     return config
@@ -225,6 +226,36 @@ def demo_life_policies(seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
     return pl.DataFrame(term_rows), pl.DataFrame(ann_rows)
 
 
+# the annuities issued before the opening date are measured from it by the fair value approach (C20): their fair
+# value is the fulfilment cash flows at transition plus a margin a buyer would ask
+ANNUITY_TRANSITION_MARGIN = 0.04
+
+
+def demo_fair_values(annuities: pl.DataFrame) -> pl.DataFrame:
+    """Fair values of the pre-transition annuity cohorts at the opening date: PV of annuities and expenses at the
+    opening curve (with the 5 % RA of the close) × (1 + margin) — an illustrative market price."""
+    from aktuar.core.projection import Assumptions, DecrementTable, ModelPoints, project
+
+    table = DecrementTable.by_age(demo_mortality()["q"].to_numpy(), 0, "mortality")
+    curve = _locked_in_curve(OPENING_DATE.year + 1)
+    aa = ANNUITY_ASSUMPTIONS
+    rows = []
+    for cohort in [c for c in LIFE_COHORTS if c <= OPENING_DATE.year]:
+        part = annuities.filter(pl.col("issue_date").dt.year() == cohort)
+        n = part.height
+        duration = np.full(n, (OPENING_DATE.year - cohort + 1) * 12, dtype=np.int64)
+        res = project(ModelPoints(part["age_at_entry"].to_numpy(), part["policy_term"].to_numpy(), np.zeros(n),
+                                  np.ones(n), duration_mth=duration, premium=np.zeros(n),
+                                  premium_frequency=np.zeros(n, dtype=np.int64), product=["annuity"] * n,
+                                  annuity_amount=part["annuity_amount"].to_numpy()),
+                      Assumptions(table, curve, acquisition_expense=aa["acquisition_expense"],
+                                  maintenance_expense=aa["maintenance_expense"],
+                                  expense_inflation=aa["expense_inflation"]))
+        fcf = float((res.pv_annuities + res.pv_expenses).sum()) * 1.05
+        rows.append({"cohort": cohort, "fair_value": round(fcf * (1.0 + ANNUITY_TRANSITION_MARGIN), 2)})
+    return pl.DataFrame(rows)
+
+
 def _life_config() -> list[str]:
     def block(name: str, file: str, a: dict[str, object], revision: dict[date, float] | None) -> list[str]:
         lines = ["", "[[portfolio]]", f'name = "{name}"', 'approach = "gmm"', f'model_points = "{file}"',
@@ -235,6 +266,7 @@ def _life_config() -> list[str]:
         if revision:
             lines.append("mortality_revision = { " + ", ".join(f'"{d.isoformat()}" = {m}' for d, m in
                                                                 revision.items()) + " }")
+            lines += [f'transition_date = "{OPENING_DATE.isoformat()}"', 'fair_values = "annuity_fair_values.csv"']
         return lines
 
     return (block("Term life", "life_term.csv", TERM_ASSUMPTIONS, None)

@@ -43,7 +43,7 @@ from aktuar.core.ifrs17.disclosures import (
     ra_disclosure,
     ultimate_history,
 )
-from aktuar.core.ifrs17.gmm import CashFlows, GMMResult, GroupInputs, Revision
+from aktuar.core.ifrs17.gmm import CashFlows, GMMResult, GroupInputs, Revision, TransitionBalances
 from aktuar.core.ifrs17.gmm import measure as gmm_measure
 from aktuar.core.ifrs17.paa import (
     ContractLRC,
@@ -66,6 +66,7 @@ from aktuar.core.ifrs17.reinsurance import (
     underlying_losses,
 )
 from aktuar.core.ifrs17.risk_adjustment import DiversifiedRA, RiskAdjustment, diversify, ra_lognormal
+from aktuar.core.ifrs17.transition import TransitionResult, fair_value_approach
 from aktuar.core.projection import (
     Assumptions,
     DecrementTable,
@@ -82,6 +83,7 @@ from aktuar.data.ifrs17 import (
     read_actuals,
     read_contracts,
     read_curves,
+    read_fair_values,
     read_group_register,
     read_mortality,
     read_policies,
@@ -693,6 +695,8 @@ def _source(config: CloseConfig) -> dict[str, Any]:
         files[f"{g.name}: mortality"] = g.mortality
         if g.actuals is not None:
             files[f"{g.name}: actual cash flows"] = g.actuals
+        if g.fair_values is not None:
+            files[f"{g.name}: fair values at transition"] = g.fair_values
     if config.group_register is not None:
         files["group register"] = config.group_register
     return {k: {"file": v.name, "sha256": file_sha256(v)} for k, v in files.items()}
@@ -783,10 +787,12 @@ class GMMGroupClose:
     inputs: GroupInputs | None = None
     insured_share: FloatArray | None = None  # per period: insured benefits / (benefits + maintenance expenses)
     revised_insured_share: dict[int, FloatArray] = field(default_factory=dict)
+    first_year: int | None = None  # calendar year of period 1 (default: the cohort year)
+    transition: TransitionResult | None = None
 
     def period_of(self, when: date) -> int | None:
         """The group's period (1-based) that ends on the reporting date ``when``, if any."""
-        p = when.year - self.info.cohort + 1
+        p = when.year - (self.first_year or self.info.cohort) + 1
         return p if 1 <= p <= len(self.result.periods) else None
 
 
@@ -847,9 +853,21 @@ def measure_gmm(config: CloseConfig, spec: GMMPortfolio, curves: DateCurves, reg
         warnings.append(f"{int(late.sum())} polic(ies) issued after {last.isoformat()} are not yet recognised")
     measured: list[GMMGroupClose] = []
     aggregations: list[Aggregation] = []
+    fair_file, fair = (read_fair_values(spec.fair_values) if spec.fair_values is not None else ("", {}))
+    t_date = spec.transition_date
     for cohort in sorted(set(years[~late].tolist())):
         idx = np.flatnonzero(years == cohort)
         recognised = date(cohort - 1, 12, 31)
+        at_transition = t_date is not None and recognised < t_date
+        if at_transition:
+            assert t_date is not None
+            if cohort not in fair:
+                raise InputError(f"no fair value for cohort {cohort}, issued before the transition date "
+                                 f"{t_date.isoformat()}: add a row with cohort {cohort}", file=fair_file,
+                                 column="cohort")
+            measured += _transition_cohort(config, spec, policies, idx, cohort, t_date, fair[cohort][0], mortality,
+                                           curves, register, scheduler, aggregations)
+            continue
         if recognised in curves.curves:
             curve, curve_label = curves.curves[recognised], f"current curve of {recognised.isoformat()}"
         else:
@@ -916,6 +934,84 @@ def measure_gmm(config: CloseConfig, spec: GMMPortfolio, curves: DateCurves, reg
                          "(31 December of a coverage year)", file=actuals.file, row=int(actuals.rows[i]),
                          column="group_id")
     return GMMPortfolioClose(spec.name, tuple(measured), _merge_aggregations(aggregations), warnings)
+
+
+def _transition_cohort(config: CloseConfig, spec: GMMPortfolio, policies: Policies, idx: npt.NDArray[np.int64],
+                       cohort: int, t_date: date, fair_value: float, mortality: DecrementTable, curves: DateCurves,
+                       register: GroupRegister | None, scheduler: str | None,
+                       aggregations: list[Aggregation]) -> list[GMMGroupClose]:
+    """A cohort issued before the transition date under the fair value approach (C20–C24): projected from the
+    transition date with the policies' durations, grouped by the facts at transition (C21–C22), CSM or loss
+    component = fair value − FCF at transition per group (the cohort's fair value allocated to its groups in
+    proportion to their PV of future outflows), the transition date's curve as the locked-in curve (C23)."""
+    months = np.array([(t_date.year - int(str(d)[:4])) * 12 + (t_date.month - int(str(d)[5:7])) + 1
+                       for d in policies.issue_date[idx]], dtype=np.int64)
+    months = np.minimum(months, 12 * policies.policy_term[idx])
+    curve = curves.curves[t_date]
+    base = _assumptions(spec, mortality, curve)
+
+    def mp(group: list[str] | None) -> ModelPoints:
+        m = _model_points(policies, idx, group)
+        return replace(m, duration_mth=months)
+
+    first = _project(mp(None), base, scheduler)
+    outflows = (first.pv_claims + first.pv_morbidity + first.pv_annuities + first.pv_maturities
+                + first.pv_expenses + first.pv_commissions)
+    fcf = outflows * (1.0 + spec.ra_share) - first.pv_premiums
+    total_out = float(outflows.sum())
+    # the facts at transition (C21–C22): the fair value allocated to each policy in proportion to its outflows
+    # plays the part of the consideration; a policy whose FCF exceed it is onerous
+    fv_policy = fair_value * (outflows / total_out if total_out > 0 else np.full(idx.shape[0], 1.0 / idx.shape[0]))
+    agg = assign_groups(
+        AggContracts([policies.policy_id[i] for i in idx], [spec.name] * idx.shape[0],
+                     [str(policies.issue_date[i]) for i in idx], fcf=fcf - fv_policy, premium=fv_policy),
+        AggregationTest(margin_threshold=spec.margin_threshold), register=register)
+    aggregations.append(agg)
+    labels = list(agg.group_id)
+    grouped = _project(mp(labels), base, scheduler)
+    last = config.reporting_dates[-1]
+    bases = {d: (m, 1.0) for d, m in spec.mortality_revision}
+    sc = config.scenario
+    if sc is not None and (sc.mortality_multiplier != 1.0 or sc.lapse_multiplier != 1.0):
+        m0, _ = bases.get(last, (1.0, 1.0))
+        bases[last] = (m0 * sc.mortality_multiplier, sc.lapse_multiplier)
+    revised = {d: _project(mp(labels), _assumptions(spec, mortality, curve, m, lm), scheduler)
+               for d, (m, lm) in bases.items()}
+    out: list[GMMGroupClose] = []
+    first_year = t_date.year + 1
+    for gid in sorted(set(labels)):
+        m = np.array([g == gid for g in labels])
+        first_i = int(np.flatnonzero(m)[0])
+        inputs = group_inputs(grouped, gid, ra_share=spec.ra_share)
+        n = inputs.expected.n_periods
+        fv_group = float(fv_policy[m].sum())
+        pv0 = float(first.pv_premiums[m].sum())
+        fcf_pv = float(outflows[m].sum()) - pv0
+        ra0 = float(np.asarray(inputs.risk_adjustment)[0])
+        tr = fair_value_approach(fair_value=fv_group, pv_future_cash_flows=fcf_pv, risk_adjustment=ra0,
+                                 cohorts_aggregated=False, assessments_at_transition=True)
+        current = {when.year - first_year + 1: curves.curves[when] for when in config.reporting_dates
+                   if 1 <= when.year - first_year + 1 <= n}
+        revisions = {}
+        for rev_date, res in revised.items():
+            p = rev_date.year - first_year + 1
+            if 1 <= p < n:
+                rev = group_inputs(res, gid, ra_share=spec.ra_share)
+                revisions[p] = Revision(rev.expected, rev.risk_adjustment)
+        inputs = replace(inputs, current_discount=current or None, oci_option=config.oci_option,
+                         revisions=revisions, transition=TransitionBalances(tr.csm, tr.loss_component))
+        result = gmm_measure(inputs)
+        info = GroupInfo(gid, spec.name, cohort, agg.profitability[first_i], int(m.sum()), pv0,
+                         float(fcf[m].sum() / pv0) if pv0 > 0 else float("nan"),
+                         f"fair value approach at {t_date.isoformat()} (C20–C24): fair value "
+                         f"{fv_group:,.0f} − FCF {tr.fulfilment_cash_flows:,.0f}; groups by the facts at "
+                         f"transition (C21–C22): {agg.reason[first_i]}")
+        out.append(GMMGroupClose(info, t_date, result, np.asarray(inputs.coverage_units),
+                                 f"the curve at the transition date {t_date.isoformat()} (C23)", inputs,
+                                 _insured_share(grouped, gid, n),
+                                 {p: _insured_share(revised[d], gid, n) for d in revised
+                                  if 1 <= (p := d.year - first_year + 1) < n}, first_year, tr))
+    return out
 
 
 def _insured_share(result: ProjectionResult, gid: str, n: int) -> FloatArray:

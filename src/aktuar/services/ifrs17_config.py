@@ -64,6 +64,8 @@ class GMMPortfolio:
     margin_threshold: float = 0.1
     mortality_revision: tuple[tuple[date, float], ...] = ()
     actuals: Path | None = None
+    transition_date: date | None = None  # cohorts issued on or before it start from fair-value balances
+    fair_values: Path | None = None  # cohort, fair_value (C20)
 
 
 @dataclass(frozen=True)
@@ -274,7 +276,8 @@ def load_config(path: str | Path) -> CloseConfig:
         elif approach == "gmm":
             r.check_keys(t, w, {"name", "approach", "model_points", "mortality", "lapse", "acquisition_expense",
                                 "maintenance_expense", "expense_inflation", "commission", "ra_share",
-                                "margin_threshold", "mortality_revision", "actuals"})
+                                "margin_threshold", "mortality_revision", "actuals", "transition_date",
+                                "fair_values"})
             revision_raw = r.take(t, "mortality_revision", w, dict, {})
             revision = tuple(sorted(
                 (r.date(k, f"{w}.mortality_revision"),
@@ -291,7 +294,13 @@ def load_config(path: str | Path) -> CloseConfig:
                 r.number(t, "margin_threshold", w, 0.1, low=0.0, high=1.0),
                 revision,
                 r.file(t, "actuals", w) if "actuals" in t else None,
+                r.date(t["transition_date"], f"{w}.transition_date") if "transition_date" in t else None,
+                r.file(t, "fair_values", w) if "fair_values" in t else None,
             ))
+            g = gmm[-1]
+            if (g.transition_date is None) != (g.fair_values is None):
+                raise r.error(f"{w}.fair_values", "the fair value approach needs both transition_date and "
+                                                 "fair_values (a file with cohort, fair_value)")
         else:
             raise r.error(f"{w}.approach", f"unknown approach '{approach}': use paa or gmm")
 
@@ -313,6 +322,13 @@ def load_config(path: str | Path) -> CloseConfig:
             r.number(t, "default_probability", w, 0.0, low=0.0, high=1.0),
             r.number(t, "loss_given_default", w, 0.5, low=0.0, high=1.0),
         ))
+    if gmm and any((d.month, d.day) != (12, 31) for d in (opening, *dates)):
+        raise r.error("reporting_dates", "life portfolios (approach gmm) are measured in annual periods: the opening "
+                                         "date and the reporting dates must be 31 December")
+    for i, g in enumerate(gmm, start=1):
+        if g.transition_date is not None and g.transition_date not in (opening, *dates):
+            raise r.error(f"portfolio[{i}].transition_date", "the transition date must be the opening date or a "
+                                                             "reporting date (its curve is needed)")
     scenarios: list[Scenario] = []
     for i, t in enumerate(r.take(raw, "scenario", "", list, []), start=1):
         w = f"scenario[{i}]"

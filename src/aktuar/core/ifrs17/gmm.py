@@ -220,6 +220,26 @@ class Revision:
 
 
 @dataclass(frozen=True)
+class TransitionBalances:
+    """The CSM or loss component of a group at the transition date, determined by a transition approach
+    (IFRS 17 C5, C15–C17, C20; :mod:`aktuar.core.ifrs17.transition`). With them the measurement starts at the
+    transition date (time 0) with these balances instead of an initial recognition: the fulfilment cash flows at
+    time 0 are measured as usual, nothing is recognised in profit or loss at time 0 (the effect of transition
+    goes to equity, C4(d))."""
+
+    csm: float = 0.0
+    loss_component: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("csm", "loss_component"):
+            value = getattr(self, name)
+            if not np.isfinite(value) or value < 0:
+                raise InputError(f"the {name} at transition must be a number ≥ 0, not {value}.", column=name)
+        if self.csm > 0 and self.loss_component > 0:
+            raise InputError("a group has either a CSM or a loss component at transition, not both.", column="csm")
+
+
+@dataclass(frozen=True)
 class GroupInputs:
     """Inputs of the GMM for one group of insurance contracts.
 
@@ -245,6 +265,7 @@ class GroupInputs:
     revisions: Mapping[int, Revision] = field(default_factory=dict)
     current_discount: Sequence[DiscountInput] | Mapping[int, DiscountInput] | None = None
     oci_option: bool = False
+    transition: TransitionBalances | None = None
 
 
 @dataclass(frozen=True)
@@ -502,11 +523,21 @@ def measure(inputs: GroupInputs) -> GMMResult:
     pv_open = ra_open = csm_open = lc_open = 0.0
     lrc_open = lic_open = 0.0
     pv_li_open = accumulated_oci = 0.0
+    tb = inputs.transition
+    if tb is not None:  # balances at the transition date instead of an initial recognition (C4–C24)
+        pv_open, ra_open, csm_open, lc_open = pv0, float(ra_cur[0]), tb.csm, tb.loss_component
+        if tb.loss_component > pv0 + float(ra_cur[0]) + _TOL:
+            raise InputError("the loss component at transition exceeds the fulfilment cash flows of the group.",
+                             column="loss_component")
+        pv_li_open = pv0
+        lrc_open = pv0 + float(ra_cur[0]) + tb.csm - tb.loss_component
+        initial = InitialRecognition(initial.pv_inflows, initial.pv_outflows, pv0, float(ra_cur[0]), fcf0, tb.csm,
+                                     tb.loss_component)
     periods: list[PeriodResult] = []
     for k in range(1, n + 1):
         i = k - 1
         new_pv, new_ra, new_csm, new_loss = (
-            (pv0, float(ra_cur[0]), csm0, loss0) if k == 1 else (0.0, 0.0, 0.0, 0.0)
+            (pv0, float(ra_cur[0]), csm0, loss0) if k == 1 and tb is None else (0.0, 0.0, 0.0, 0.0)
         )
         growth = float(v[i] / v[k]) - 1.0  # locked-in (B72(b))
         w_open, w_close = w_cur[i], w_cur[k]
