@@ -209,6 +209,7 @@ def _register_subcommands() -> None:
         cli_backup,
         cli_db,
         cli_ifrs17,
+        cli_isms,
         cli_methodology,
         cli_runs,
         cli_serve,
@@ -224,6 +225,11 @@ def _register_subcommands() -> None:
     app.add_typer(cli_backup.app, name="backup")
     app.command(name="serve")(cli_serve.serve)
     app.add_typer(cli_ifrs17.app, name="ifrs17")
+    app.add_typer(cli_isms.app, name="isms")
+    app.add_typer(cli_isms.compliance_app, name="compliance")
+    app.add_typer(cli_isms.report_app, name="report")
+    app.add_typer(cli_isms.calendar_app, name="calendar")
+    app.add_typer(cli_isms.actuary_app, name="actuary")
     app.add_typer(cli_statutory.app, name="statutory")
 
 

@@ -61,6 +61,20 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "service_account.read": frozenset({"it_admin", "is_officer", "internal_auditor"}),
     "service_account.token": frozenset({"it_admin"}),  # issue API tokens for an approved service account
     "service_account.revoke": frozenset({"it_admin", "is_officer"}),  # revoke tokens, disable service accounts
+    # ISMS registers (aktuar.services.isms): the IS unit keeps them; IT records updates and authorized software and
+    # approves, as head of IT, installers and data-center access; auditors and management read (KZ164-12, -13, -18).
+    "isms.manage": frozenset({"is_officer"}),
+    "isms.it": frozenset({"it_admin"}),
+    "isms.read": frozenset({"is_officer", "it_admin", "internal_auditor", "management", "risk_manager"}),
+    "isms.report": frozenset({"is_officer"}),  # prepare, sign and package the regulators' security reports
+    "isms.report.countersign": frozenset({"management"}),  # CEO/COO countersigns the SECP assessment report
+    "compliance.read": frozenset({"is_officer", "it_admin", "internal_auditor", "management", "risk_manager",
+                                  "chief_actuary"}),
+    "actuary.manage": frozenset({"chief_actuary"}),  # actuary registry, PDP points, engagements (KZ191)
+    "actuary.read": frozenset({"actuary", "chief_actuary", "independent_actuary", "internal_auditor", "management"}),
+    "calendar.manage": frozenset({"is_officer", "chief_actuary"}),  # status and owner of regulatory deadlines
+    "calendar.read": frozenset({"actuary", "chief_actuary", "independent_actuary", "risk_manager", "is_officer",
+                                "it_admin", "internal_auditor", "management"}),
 }
 
 

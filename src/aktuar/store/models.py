@@ -289,3 +289,334 @@ class RunResult(Base):
     origin: Mapped[str] = mapped_column(String(32))  # origin label or "Total"
     quantity: Mapped[str] = mapped_column(String(32))  # latest | ultimate | ibnr | se | q0.995 | ...
     value: Mapped[float | None] = mapped_column()
+
+
+# ------------------------------------------------------------------------- ISMS registers (KZ164, SECP; migration 0004)
+class IsmsIncident(Base):
+    """An information security incident (KZ164-40 … -46, SECP-RESP). Kept at least ``retain_until`` (set on
+    closing: closing date + the retention setting, ≥ 5 years); the database refuses deleting it before then."""
+
+    __tablename__ = "isms_incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)  # INC-2026-0001
+    title: Mapped[str] = mapped_column(String(300))
+    detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    detected_by: Mapped[str] = mapped_column(String(200))  # person or monitoring system
+    classification: Mapped[str] = mapped_column(String(64))  # malware | unauthorized_access | leakage | ...
+    severity: Mapped[str] = mapped_column(String(16))  # low | medium | high | critical
+    status: Mapped[str] = mapped_column(String(16))  # open | contained | analysed | closed
+    description: Mapped[str] = mapped_column(Text, default="")
+    causes: Mapped[str | None] = mapped_column(Text)
+    mechanism: Mapped[str | None] = mapped_column(Text)
+    consequences: Mapped[str | None] = mapped_column(Text)
+    conclusion: Mapped[str | None] = mapped_column(Text)
+    corrective_actions: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of {action, owner, due, status}
+    assets: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of asset codes
+    risks: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of risk references
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retain_until: Mapped[date | None] = mapped_column(Date)
+
+
+class IsmsIncidentEvent(Base):
+    """One entry of an incident's timeline (append-only)."""
+
+    __tablename__ = "isms_incident_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("isms_incidents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(32))  # detected | classified | notified | measure | evidence | ...
+    actor: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[str] = mapped_column(Text, default="{}")  # canonical JSON
+
+
+class IsmsEvidence(Base):
+    """A technical evidence file of an incident (KZ164-44): stored content-addressed under the data directory
+    with its SHA-256, never altered (append-only row; the file is re-hashed on every verification)."""
+
+    __tablename__ = "isms_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("isms_incidents.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    stored_path: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(300), default="")  # the system/host the data was collected from
+    description: Mapped[str] = mapped_column(Text, default="")
+    collected_by: Mapped[str] = mapped_column(String(64))
+    collected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IsmsAsset(Base):
+    """An information asset (SECP-RISK, KZ164-09): owner, criticality, protected-information class,
+    configuration, interconnections, third parties, business impact (RTO/RPO)."""
+
+    __tablename__ = "isms_assets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(32))  # information_system | data | hardware | software | service | ...
+    owner: Mapped[str] = mapped_column(String(200))
+    criticality: Mapped[str] = mapped_column(String(16))  # low | medium | high | critical
+    classification: Mapped[str] = mapped_column(String(32))  # insurance_secret | commercial_secret | ...
+    location: Mapped[str] = mapped_column(String(300), default="")
+    configuration: Mapped[str] = mapped_column(Text, default="")
+    interconnections: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of {system, external}
+    third_parties: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of names
+    business_functions: Mapped[str] = mapped_column(Text, default="")
+    rto_hours: Mapped[float | None] = mapped_column()
+    rpo_hours: Mapped[float | None] = mapped_column()
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    security_function: Mapped[bool] = mapped_column(Boolean, default=False)  # used to maintain IS (KZ164-51(2))
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON: e.g. data-center safety systems (para 36)
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | retired
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IsmsAccessRight(Base):
+    """An access right to an information system kept by hand (SECP-RISK, KZ164-22); aktuar's own accounts and
+    service accounts are not stored here: the register reads them live from ``users`` and ``service_accounts``."""
+
+    __tablename__ = "isms_access_rights"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    system: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(200))  # a person's account or a system account
+    subject_kind: Mapped[str] = mapped_column(String(16))  # individual | system
+    rights: Mapped[str] = mapped_column(Text)
+    responsible: Mapped[str | None] = mapped_column(String(200))  # for system accounts (KZ164-25)
+    justification: Mapped[str] = mapped_column(Text, default="")
+    granted_by: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | revoked
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IsmsAccessReview(Base):
+    """A periodic review campaign of access rights; its items are a snapshot of the register at its start."""
+
+    __tablename__ = "isms_access_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    started_by: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    due: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | closed
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IsmsAccessReviewItem(Base):
+    __tablename__ = "isms_access_review_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("isms_access_reviews.id"), index=True)
+    system: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(200))
+    subject_kind: Mapped[str] = mapped_column(String(16))
+    rights: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(String(16), default="pending")  # pending | keep | revoke | change
+    comment: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IsmsSoftware(Base):
+    """Software authorized for use (KZ164-35), with its version; security software counted in the annual report."""
+
+    __tablename__ = "isms_software"
+    __table_args__ = (UniqueConstraint("name", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(64))
+    vendor: Mapped[str] = mapped_column(String(200), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    security_function: Mapped[bool] = mapped_column(Boolean, default=False)
+    installations: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="authorized")  # authorized | withdrawn
+    approved_by: Mapped[str] = mapped_column(String(64))
+    approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IsmsPrivilegedUser(Base):
+    """A user allowed to install software (local administrator, KZ164-47 … -49): approved by the head of IT
+    with the agreement of information security, and monitored by information security."""
+
+    __tablename__ = "isms_privileged_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # installer | dc_access
+    person: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(300))  # hosts / groups, or the data center
+    reason: Mapped[str] = mapped_column(Text, default="")
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    approved_by_it: Mapped[str | None] = mapped_column(String(64))
+    agreed_by_is: Mapped[str | None] = mapped_column(String(64))
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | active | revoked
+    last_monitored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    monitoring_notes: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of {at, by, note}
+
+
+class IsmsUpdate(Base):
+    """An update of an information system (KZ164-32/33): recorded, tried in test, then installed in production."""
+
+    __tablename__ = "isms_updates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    system: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))  # update / version
+    description: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    test_result: Mapped[str | None] = mapped_column(String(16))  # passed | failed
+    tested_by: Mapped[str | None] = mapped_column(String(64))
+    tested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    installed_by: Mapped[str | None] = mapped_column(String(64))
+    installed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="recorded")  # recorded | tested | failed | installed
+
+
+class IsmsSecurityTest(Base):
+    """A security test (KZ164-57 … -59, SECP-TEST) of a system release; kept ``retain_until`` (≥ 3 years)."""
+
+    __tablename__ = "isms_security_tests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # vulnerability_assessment | penetration | scenario | ...
+    system: Mapped[str] = mapped_column(String(100))
+    release: Mapped[str] = mapped_column(String(64))
+    performed_at: Mapped[date] = mapped_column(Date)
+    performed_by: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    retain_until: Mapped[date] = mapped_column(Date)
+
+
+class IsmsFinding(Base):
+    __tablename__ = "isms_findings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    test_id: Mapped[int] = mapped_column(ForeignKey("isms_security_tests.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    severity: Mapped[str] = mapped_column(String(16))  # low | medium | high | critical
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | fixed | accepted
+    fixed_by: Mapped[str | None] = mapped_column(String(64))
+    fixed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class IsmsDocument(Base):
+    """An internal IS document (KZ164-08, -11): approving body, date, revision frequency."""
+
+    __tablename__ = "isms_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(32))  # policy | protected_info_list | procedure | ...
+    approval_body: Mapped[str] = mapped_column(String(32))  # management_body | executive_body | head_of_it ...
+    approved_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[str] = mapped_column(String(32))
+    revision_months: Mapped[int] = mapped_column(Integer)
+    owner: Mapped[str] = mapped_column(String(200))
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="in_force")  # in_force | withdrawn
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IsmsSubmission(Base):
+    """A report submitted to a regulator (KZ164-50, SECP-REP): the package's SHA-256 and its signers."""
+
+    __tablename__ = "isms_submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))  # kz164_annual | secp_assessment
+    year: Mapped[int] = mapped_column(Integer)
+    package_name: Mapped[str] = mapped_column(String(300))
+    package_sha256: Mapped[str] = mapped_column(String(64))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    recipient: Mapped[str] = mapped_column(String(300), default="")
+    signers: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of {role, name, at}
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# --------------------------------------------------------------------------- actuaries (KZ191-LIC/QUAL/IND)
+class Actuary(Base):
+    __tablename__ = "actuaries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    iin: Mapped[str | None] = mapped_column(String(12))
+    license_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    license_date: Mapped[date | None] = mapped_column(Date)
+    license_issuer: Mapped[str | None] = mapped_column(String(300))
+    employer: Mapped[str | None] = mapped_column(String(300))
+    position: Mapped[str | None] = mapped_column(String(200))
+    iaa_member_body: Mapped[str | None] = mapped_column(String(300))
+    is_independent: Mapped[bool] = mapped_column(Boolean, default=False)
+    employment: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of {organization, from, to}
+    affiliations: Mapped[str] = mapped_column(Text, default="[]")  # form 1: JSON list
+    activities: Mapped[str] = mapped_column(Text, default="[]")  # form 2: JSON list
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ActuaryPdpEvent(Base):
+    """A professional-development event of an actuary (KZ191-QUAL, App. 4 App. 1 items 1–15)."""
+
+    __tablename__ = "actuary_pdp_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actuary_id: Mapped[int] = mapped_column(ForeignKey("actuaries.id"), index=True)
+    item: Mapped[int] = mapped_column(Integer)
+    on_date: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    organizer: Mapped[str] = mapped_column(String(300), default="")
+    organizer_iaa_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    points: Mapped[int] = mapped_column(Integer)
+    document: Mapped[str | None] = mapped_column(String(300))
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ActuaryEngagement(Base):
+    """An independent actuary's verification of an in-house actuary (KZ191-IND) for a reporting year."""
+
+    __tablename__ = "actuary_engagements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization: Mapped[str] = mapped_column(String(300))
+    independent_id: Mapped[int] = mapped_column(ForeignKey("actuaries.id"))
+    inhouse_id: Mapped[int] = mapped_column(ForeignKey("actuaries.id"))
+    year: Mapped[int] = mapped_column(Integer)  # reporting year (verification as of 1 January of year + 1)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# ------------------------------------------------------------------------------------ regulatory calendar
+class CalendarStatus(Base):
+    """Status of one computed deadline (``key`` e.g. ``kz164-annual-report:2026``)."""
+
+    __tablename__ = "calendar_status"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # open | done | waived
+    owner: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
