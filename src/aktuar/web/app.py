@@ -194,7 +194,7 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(AktuarError)
     def _refused(request: Request, exc: AktuarError) -> Response:
         # InputError, WorkflowError, SeparationOfDuties, IntegrityFailure, ImmutableError: a reason for the user
-        status = 400 if isinstance(exc, InputError) else 409
+        status = int(getattr(exc, "http_status", 400 if isinstance(exc, InputError) else 409))
         return error_response(request, status, "error.refused", detail=_clean(str(exc)))
 
     @app.exception_handler(RequestValidationError)
@@ -239,15 +239,20 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.identity = identity
     app.state.csrf_key = load_csrf_key(db.settings.data_dir)
     app.state.sessions = SessionState()
+    from aktuar.services.web_support import Jobs
+
+    app.state.jobs = Jobs()
     app.state.jinja = Environment(loader=PackageLoader("aktuar.web", "templates"),
                                   autoescape=select_autoescape(default=True, default_for_string=True))
     _install_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    from aktuar.web.routers import api, auth, pages
+    from aktuar.web.routers import admin, api, auth, pages, work
 
     app.include_router(auth.router)
+    app.include_router(work.router)  # before pages: /runs/compare is matched before /runs/{run_id}
     app.include_router(pages.router)
+    app.include_router(admin.router)
     app.include_router(api.router)
     if settings.enable_test_routes:
         from fastapi import Depends

@@ -167,6 +167,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "error.back": {"ru": "На главную", "en": "Back to the dashboard"},
 }
 
+from aktuar.web.i18n_pages import PAGES  # noqa: E402 - the pages' texts, kept in their own module
+
+CATALOG.update(PAGES)
+
 
 def normalize_language(value: str | None) -> str:
     """A supported language code for ``value`` (``ru`` when unknown)."""

@@ -72,6 +72,7 @@ class WebSettings:
     identity: Identity | None = None  # None: read from the settings table / environment at start-up
     production: bool = False
     clock: Callable[[], datetime] = field(default=_utcnow)
+    max_upload_bytes: int = 50 * 1024 * 1024  # largest file accepted by the data upload page
     # test-only: adds a route that raises, to prove that no internal detail reaches a response
     enable_test_routes: bool = False
 

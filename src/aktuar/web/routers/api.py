@@ -12,10 +12,11 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from aktuar.errors import InputError
-from aktuar.services import dashboard, valuation
+from aktuar.services import dashboard, valuation, web_support
 from aktuar.web.deps import api_who, db_of, now_of
 from aktuar.web.security import Who
 
@@ -28,9 +29,19 @@ class ErrorOut(BaseModel):
     correlation_id: str
 
 
+class ValidationOut(BaseModel):
+    error: str
+    fields: list[str]
+    correlation_id: str
+
+
 ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorOut, "description": "refused: the input cannot be used (the reason says what to fix)"},
     401: {"model": ErrorOut, "description": "no valid session or API token"},
     403: {"model": ErrorOut, "description": "not permitted (role, token scope or CSRF)"},
+    409: {"model": ErrorOut, "description": "refused by the workflow (separation of duties, integrity)"},
+    422: {"model": ValidationOut, "description": "a parameter or body field is not valid (the fields are named)"},
+    503: {"model": ErrorOut, "description": "the database is unavailable"},
 }
 router = APIRouter(prefix="/api/v1", tags=["api"], responses=ERRORS)
 
@@ -143,3 +154,91 @@ def verify_audit(request: Request, who: ApiWho) -> ChainOut:
     assert who.actor is not None
     c = dashboard.verify_audit(db_of(request), who.actor)
     return ChainOut(ok=c.ok, records=c.records, checkpoints=c.checkpoints, problems=c.problems)
+
+
+# ------------------------------------------------------------------------------ datasets, jobs, run creation
+class DatasetOut(BaseModel):
+    id: int
+    kind: str
+    format: str | None
+    filename: str
+    sha256: str
+    size_bytes: int
+    rows: int | None
+    imported_by: str
+    imported_at: datetime
+
+
+@router.get("/datasets", response_model=list[DatasetOut], summary="Imported datasets (data.read)")
+def list_datasets(request: Request, who: ApiWho) -> list[DatasetOut]:
+    assert who.actor is not None
+    return [DatasetOut(id=d.id, kind=d.kind, format=d.format, filename=d.filename, sha256=d.sha256,
+                       size_bytes=d.size_bytes, rows=d.rows, imported_by=d.imported_by, imported_at=d.imported_at)
+            for d in valuation.list_datasets(db_of(request), who.actor)]
+
+
+class RunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reporting_date: date
+    methodology_id: int = Field(ge=1, le=2_147_483_647)
+    triangle: int | None = Field(None, ge=1, le=2_147_483_647, description="dataset id of a triangle")
+    claims: int | None = Field(None, ge=1, le=2_147_483_647, description="dataset id of claim transactions")
+    exposure: int | None = Field(None, ge=1, le=2_147_483_647)
+    scope: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(default_factory=list, max_length=100)
+    is_test: bool = False
+
+
+class JobOut(BaseModel):
+    id: str
+    status: str
+    done: int
+    total: int
+    run_id: int | None
+    error: str | None
+
+
+def _job_out(j: web_support.Job) -> JobOut:
+    return JobOut(id=j.id, status=j.status, done=j.done, total=j.total, run_id=j.run_id, error=j.error)
+
+
+@router.post("/runs", response_model=JobOut, status_code=202,
+             summary="Start preparing a run in the background (run.prepare); poll /jobs/{id}")
+def create_run(request: Request, body: RunIn, who: ApiWho) -> JobOut:
+    assert who.actor is not None
+    actor = who.actor
+    inputs = {k: v for k, v in (("triangle", body.triangle), ("claims", body.claims), ("exposure", body.exposure))
+              if v is not None}
+    if ("triangle" in inputs) == ("claims" in inputs):
+        raise InputError("give exactly one of triangle or claims")
+    db, now = db_of(request), now_of(request)
+
+    def prepare(progress):  # type: ignore[no-untyped-def]
+        return valuation.prepare_run(db, actor, body.reporting_date, body.scope, body.methodology_id, inputs,
+                                     is_test=body.is_test, progress=progress, now=now)
+
+    return _job_out(request.app.state.jobs.start(db, actor, prepare, now=now))
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut, summary="Progress of a run being prepared (its owner only)",
+            responses={404: {"model": ErrorOut}})
+def get_job(request: Request, who: ApiWho,
+            job_id: Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]) -> JobOut:
+    assert who.actor is not None
+    job = request.app.state.jobs.get(job_id, who.actor)
+    if job is None:
+        from fastapi import HTTPException
+
+        raise HTTPException(404)
+    return _job_out(job)
+
+
+@router.get("/runs/{run_id}/results.xlsx", summary="A run's results as XLSX (report.read; audited)",
+            response_class=Response,
+            responses={200: {"content": {web_support.XLSX_MEDIA: {}}, "description": "the workbook"},
+                       404: {"model": ErrorOut}})
+def run_xlsx(request: Request, run_id: RunId, who: ApiWho) -> Response:
+    assert who.actor is not None
+    _get(request, who, run_id)
+    d = web_support.export_run_xlsx(db_of(request), who.actor, run_id)
+    return Response(d.content, media_type=d.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{d.filename}"'})

@@ -1,0 +1,483 @@
+"""Service functions the web application needs beyond ``valuation`` and ``accounts`` (issue 5).
+
+- :func:`import_upload`: an uploaded file (multipart stream) → size limit, file-type check (extension *and*
+  content signature), then ``valuation.import_dataset`` — a file the readers refuse yields a
+  :class:`ValidationProblem` with the file, row, column and message of the readers' ``InputError``. Every
+  refusal is audited (``dataset.import`` failure) like an import from the command line.
+- :func:`analyse_dataset`: an exploratory reserving analysis of a stored dataset (no run is recorded): the
+  triangle, link ratios with exclusions (each with a reason), the development factors, the method comparison
+  (chain ladder, Mack, Bornhuetter–Ferguson and Cape Cod when an exposure dataset is given, ODP bootstrap) and
+  the simulated distribution of the total reserve. Reading a dataset needs ``data.read`` and is audited.
+- :class:`Jobs`: background preparation of a valuation run (``valuation.prepare_run``) with progress that a
+  browser or API client polls (no websockets).
+- :func:`export_run_xlsx`: a run's stored results as an XLSX workbook (identity sheet + results), checked
+  against the recorded hash and audited (``report.export``) with the file's SHA-256, like ``export_run``.
+- :func:`ifrs17_demo_close`: the IFRS 17 close of the demo insurer (``run_close``), cached per data directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from aktuar.core.reserving.development import Exclusion
+from aktuar.errors import InputError
+from aktuar.security import audit, rbac
+from aktuar.security.context import Actor
+from aktuar.services import valuation
+from aktuar.services.methodology import audit_refusal, database_errors, guarded
+from aktuar.store.db import Database
+
+UPLOAD_SUFFIXES: dict[str, str] = {".csv": "CSV", ".txt": "CSV", ".xlsx": "XLSX", ".parquet": "Parquet"}
+DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+ANALYSIS_METHODS: tuple[str, ...] = ("chainladder", "mack", "bf", "capecod", "bootstrap")
+MAX_SIMS = 5000
+HEAT_CLASSES = 7  # heat-0 … heat-6: CSS classes of the triangle heat-map (no inline styles)
+DEVIATION_CLASSES = ("dev-lo3", "dev-lo2", "dev-lo1", "dev-0", "dev-hi1", "dev-hi2", "dev-hi3")
+_SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
+
+
+# ---------------------------------------------------------------------------------------------- uploads
+@dataclass(frozen=True)
+class ValidationProblem:
+    """Why a file was refused: where (file, 1-based row as a spreadsheet shows it, column) and what to fix."""
+
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    dataset: valuation.DatasetView | None
+    problem: ValidationProblem | None
+
+
+def safe_filename(name: str) -> str:
+    """The base name of an uploaded file, reduced to letters, digits, ``. - _`` and spaces (≤ 120 characters);
+    ``InputError`` when nothing usable is left or the type is not one the readers know."""
+    base = unicodedata.normalize("NFKC", str(name or "")).replace("\\", "/").rsplit("/", 1)[-1]
+    base = _SAFE_NAME.sub("_", base).strip(" .")
+    if not base:
+        raise InputError("the uploaded file has no usable name: name it like claims-2025.csv")
+    suffix = Path(base).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise InputError(f"file type '{suffix or '(none)'}' is not accepted: upload a .csv, .xlsx or .parquet file",
+                         file=base[:120])
+    stem = Path(base).stem[: 120 - len(suffix)] or "upload"
+    return stem + suffix
+
+
+def check_signature(head: bytes, filename: str) -> None:
+    """The content must be what the extension says: XLSX is a ZIP (``PK\\x03\\x04``), Parquet starts with
+    ``PAR1``, CSV is text (no NUL bytes; UTF-8 or a single-byte code page)."""
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xlsx" and not head.startswith(b"PK\x03\x04"):
+        raise InputError("the file is named .xlsx but is not an Excel workbook: save it as .xlsx again",
+                         file=filename)
+    if suffix == ".parquet" and not head.startswith(b"PAR1"):
+        raise InputError("the file is named .parquet but is not a Parquet file", file=filename)
+    if suffix in (".csv", ".txt") and (b"\x00" in head or head.startswith((b"PK\x03\x04", b"PAR1", b"\xd0\xcf\x11\xe0"))):
+        raise InputError("the file is named .csv but is not text: export the sheet as CSV (UTF-8)", file=filename)
+
+
+def _problem(exc: InputError, filename: str, tmp_dir: str) -> ValidationProblem:
+    message = str(exc.message).replace(tmp_dir, "").replace(tmp_dir.replace("/", "\\"), "")
+    return ValidationProblem(filename, exc.row, exc.column, message[:500])
+
+
+def import_upload(db: Database, actor: Actor, filename: str, stream: BinaryIO, kind: str, *,
+                  max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, now: datetime | None = None) -> UploadOutcome:
+    """Import an uploaded file as a dataset of ``kind`` (``data.import``). A file the checks or the readers
+    refuse gives ``UploadOutcome(None, problem)`` (audited); permission refusals raise."""
+    shown = str(filename or "")[:120]
+
+    def precheck() -> str:
+        rbac.require(actor, "data.import")
+        if kind not in valuation.KINDS:
+            raise InputError(f"unknown dataset kind '{kind}': use one of {', '.join(valuation.KINDS)}")
+        return safe_filename(filename)
+
+    try:
+        name = guarded(db, actor, "dataset.import", f"file:{shown}", precheck, details={"kind": kind, "web": True})
+    except InputError as exc:
+        return UploadOutcome(None, ValidationProblem(shown, exc.row, exc.column, exc.message))
+    folder = db.settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp_dir = tempfile.mkdtemp(prefix="up-", dir=folder)
+    try:
+        path = Path(tmp_dir) / name
+        size = 0
+        head = b""
+        try:
+            with open(path, "xb") as fh:
+                for block in iter(lambda: stream.read(1 << 20), b""):
+                    if len(head) < 8192:
+                        head += block[: 8192 - len(head)]
+                    size += len(block)
+                    if size > max_bytes:
+                        raise InputError(f"the file is larger than the upload limit of {max_bytes // (1024 * 1024)} "
+                                         "MB: split it or import it with 'aktuar runs import'", file=name)
+                    fh.write(block)
+            if size == 0:
+                raise InputError("the file is empty: it needs a header row and at least one data row", file=name)
+            check_signature(head, name)
+        except InputError as exc:
+            audit_refusal(db, actor, "dataset.import", f"file:{name}", exc, {"kind": kind, "web": True})
+            return UploadOutcome(None, _problem(exc, name, tmp_dir))
+        try:
+            ds = valuation.import_dataset(db, actor, path, kind, now=now)  # audited, refusals too
+        except InputError as exc:
+            return UploadOutcome(None, _problem(exc, name, tmp_dir))
+        return UploadOutcome(ds, None)
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------- analysis
+@dataclass(frozen=True)
+class MethodRow:
+    method: str
+    ultimate: float
+    ibnr: float
+    se: float | None
+    by_origin: list[float]  # reserve by origin
+
+
+@dataclass(frozen=True)
+class Analysis:
+    dataset: valuation.DatasetView
+    segment: str
+    segments: list[str]
+    origins: list[str]
+    ages: list[int]
+    values: list[list[float | None]]
+    heat: list[list[int | None]]  # heat class 0 … HEAT_CLASSES−1 within each development column
+    link_ratios: list[list[float | None]]  # O × (D−1)
+    deviation: list[list[str]]  # CSS class of each link ratio (deviation from the selected factor)
+    used: list[list[bool]]
+    excluded: list[Exclusion]
+    ldf: list[float | None]
+    cdf: list[float | None]
+    average: str
+    methods: list[MethodRow]
+    latest: list[float]
+    quantile_levels: list[float]
+    total_quantiles: list[float]
+    sims: list[float]  # simulated total reserve of the bootstrap (for the histogram)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _f(x: Any) -> float | None:
+    v = float(x)
+    return v if np.isfinite(v) else None
+
+
+def parse_exclusions(items: Sequence[tuple[str, str, str]]) -> list[Exclusion]:
+    """Exclusions from form fields ``(origin, age, reason)``: age a whole number, reason required (≤ 300)."""
+    out = []
+    for origin, age, reason in items:
+        o = str(origin).strip()[:32]
+        why = " ".join(str(reason or "").split())[:300]
+        try:
+            a = int(str(age).strip())
+        except ValueError:
+            raise InputError(f"exclusion of origin {o}: the age '{str(age)[:10]}' is not a whole number") from None
+        if not why:
+            raise InputError(f"excluding origin {o} age {a} needs a reason (e.g. 'large loss, one-off')")
+        out.append(Exclusion(o, a, why))
+    return out
+
+
+def _load(db: Database, ds_id: int, reporting_date: date | None) -> tuple[valuation.DatasetView, Any]:
+    from aktuar.services.inputs import TriangleSpec, load_triangle
+
+    with database_errors(), db.session() as s:
+        from aktuar.store.models import Dataset
+
+        d = s.get(Dataset, int(ds_id))
+        if d is None:
+            raise InputError(f"no dataset {ds_id}")
+        view = valuation._dataset_view(db, d)
+    if view.kind not in ("triangle", "claims"):
+        raise InputError(f"dataset {view.id} is of kind '{view.kind}': analyse a triangle or claim transactions")
+    valuation._check_file(view.stored_path, view.sha256, view.id)
+    if view.kind == "claims" and reporting_date is None:
+        raise InputError("claim transactions need a reporting date to build the triangle")
+    tri, _ = load_triangle(TriangleSpec(path=view.stored_path,
+                                        valuation=reporting_date if view.kind == "claims" else None))
+    return view, tri
+
+
+def _heat(values: np.ndarray) -> list[list[int | None]]:
+    out: list[list[int | None]] = [[None] * values.shape[1] for _ in range(values.shape[0])]
+    for d in range(values.shape[1]):
+        col = values[:, d]
+        ok = np.isfinite(col)
+        if not ok.any():
+            continue
+        lo, hi = float(col[ok].min()), float(col[ok].max())
+        for o in np.flatnonzero(ok):
+            k = 0 if hi <= lo else int((col[o] - lo) / (hi - lo) * (HEAT_CLASSES - 1) + 0.5)
+            out[o][d] = max(0, min(HEAT_CLASSES - 1, k))
+    return out
+
+
+def _deviation_class(ratio: float | None, ldf: float | None) -> str:
+    if ratio is None or ldf is None or ldf == 0:
+        return ""
+    r = ratio / ldf - 1.0
+    cuts = (-0.1, -0.05, -0.01, 0.01, 0.05, 0.1)
+    return DEVIATION_CLASSES[int(np.searchsorted(cuts, r))]
+
+
+def analyse_dataset(db: Database, actor: Actor, dataset_id: int, *, segment: int = 0,
+                    exclusions: Sequence[Exclusion] = (), average: str = "volume",
+                    exposure_id: int | None = None, apriori: float = 0.65, sims: int = 1000, seed: int = 2026,
+                    reporting_date: date | None = None) -> Analysis:
+    """The exploratory analysis of one segment of a dataset (``data.read``; audited as ``dataset.analyse``)."""
+    from aktuar.services.inputs import load_exposure
+    from aktuar.services.reserving import ReserveRequest, estimate
+
+    obj = f"dataset:{dataset_id}"
+
+    def work() -> Analysis:
+        rbac.require(actor, "data.read")
+        if not 1 <= sims <= MAX_SIMS:
+            raise InputError(f"the bootstrap takes 1 to {MAX_SIMS} simulations")
+        view, tri = _load(db, dataset_id, reporting_date)
+        labels = [tri.segment_label(i) for i in range(tri.n_segments)]
+        if not 0 <= segment < tri.n_segments:
+            raise InputError(f"segment {segment} does not exist: the dataset has {tri.n_segments}")
+        one = tri.select([segment]) if tri.n_segments > 1 else tri
+        exposure = None
+        if exposure_id is not None:
+            with database_errors(), db.session() as s:
+                from aktuar.store.models import Dataset
+
+                e = s.get(Dataset, int(exposure_id))
+                if e is None or e.kind != "exposure":
+                    raise InputError(f"dataset {exposure_id} is not an exposure dataset")
+                epath = db.settings.data_dir / e.stored_path
+            exposure = load_exposure(epath, one)
+        base = ReserveRequest(method="chainladder", average=average, exclusions=tuple(exclusions))
+        cl = estimate(one, base)
+        rows: list[MethodRow] = []
+        quantile_levels: list[float] = []
+        total_q: list[float] = []
+        sim_values: list[float] = []
+        warnings: list[str] = list(cl.warnings[0]) if cl.warnings else []
+        for m in ANALYSIS_METHODS:
+            if m in ("bf", "capecod") and exposure is None:
+                continue
+            req = replace(base, method=m, apriori=apriori, sims=sims, seed=seed)
+            r = cl if m == "chainladder" else estimate(one, req, exposure)
+            se = _f(r.total_se[0]) if r.total_se is not None else None
+            rows.append(MethodRow(m, float(r.ultimate[0].sum()), float(r.ibnr[0].sum()), se,
+                                  [float(x) for x in np.nan_to_num(r.ibnr[0])]))
+            if m == "bootstrap":
+                quantile_levels = list(r.quantile_levels)
+                total_q = [float(x) for x in (r.total_quantiles[0] if r.total_quantiles is not None else [])]
+                raw = r.components.get("total_ibnr_sims")
+                if raw is not None:
+                    v = np.asarray(raw[0], dtype=np.float64)
+                    sim_values = [float(x) for x in v[np.isfinite(v)]]
+        fit = cl.development
+        vals = one.values[0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lr = vals[:, 1:] / vals[:, :-1]
+        ldf = [_f(x) for x in fit.ldf[0]]
+        link = [[_f(x) if np.isfinite(x) else None for x in row] for row in lr]
+        used = [[bool(x) for x in row] for row in fit.used[0]]
+        deviation = [[_deviation_class(link[o][k], ldf[k] if k < len(ldf) else None) for k in range(lr.shape[1])]
+                     for o in range(lr.shape[0])]
+        with database_errors(), db.session() as s:
+            audit.record(s, actor, "business", "dataset.analyse", object=obj,
+                         details={"segment": labels[segment], "exclusions": len(exclusions), "average": average,
+                                  "exposure": exposure_id, "sims": sims})
+        return Analysis(
+            dataset=view, segment=labels[segment], segments=labels, origins=list(one.origin),
+            ages=[int(a) for a in one.development], values=[[_f(x) for x in row] for row in vals],
+            heat=_heat(vals), link_ratios=link, deviation=deviation, used=used, excluded=list(exclusions),
+            ldf=ldf, cdf=[_f(x) for x in fit.cdf[0]], average=fit.average, methods=rows,
+            latest=[float(x) for x in np.nan_to_num(cl.latest[0])], quantile_levels=quantile_levels,
+            total_quantiles=total_q, sims=sim_values, warnings=warnings)
+
+    return guarded(db, actor, "dataset.analyse", obj, work)
+
+
+# --------------------------------------------------------------------------------------------------- jobs
+@dataclass
+class Job:
+    """A run being prepared in the background."""
+
+    id: str
+    owner: str
+    started_at: datetime
+    status: str = "running"  # running | done | failed
+    done: int = 0
+    total: int = 0
+    run_id: int | None = None
+    error: str | None = None
+
+
+class Jobs:
+    """Background preparation of runs in threads, with progress (one registry per web application)."""
+
+    def __init__(self, max_jobs: int = 1000) -> None:
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._max = max_jobs
+
+    def get(self, job_id: str, actor: Actor) -> Job | None:
+        """The job if it exists and belongs to ``actor`` (nobody else learns that it exists)."""
+        with self._lock:
+            j = self._jobs.get(job_id)
+            if j is None or j.owner != actor.username:
+                return None
+            return replace(j)
+
+    def start(self, db: Database, actor: Actor, prepare: Callable[[Callable[[int, int], None]], valuation.RunView],
+              *, now: datetime | None = None, wait: bool = False) -> Job:
+        """Run ``prepare(progress)`` in a thread; ``wait`` joins it (tests, API clients that want the result)."""
+        rbac.require(actor, "run.prepare")
+        job = Job(secrets.token_urlsafe(16), actor.username, now or datetime.now(UTC))
+        with self._lock:
+            if len(self._jobs) >= self._max:
+                for k in [k for k, v in self._jobs.items() if v.status != "running"][: self._max // 2]:
+                    del self._jobs[k]
+            self._jobs[job.id] = job
+
+        def progress(done: int, total: int) -> None:
+            with self._lock:
+                job.done, job.total = int(done), int(total)
+
+        def target() -> None:
+            try:
+                run = prepare(progress)
+                with self._lock:
+                    job.status, job.run_id = "done", run.id
+                    job.done = max(job.done, job.total)
+            except InputError as exc:
+                with self._lock:
+                    job.status, job.error = "failed", str(exc.message)[:500]
+            except Exception as exc:  # noqa: BLE001 - reported to the user as a failed job; details in the log
+                import logging
+
+                logging.getLogger("aktuar.web").exception("run preparation failed (job %s)", job.id)
+                with self._lock:
+                    job.status = "failed"
+                    job.error = type(exc).__name__ if not isinstance(exc, rbac.PermissionDenied) else "forbidden"
+
+        t = threading.Thread(target=target, name=f"aktuar-job-{job.id[:6]}", daemon=True)
+        t.start()
+        if wait:
+            t.join()
+        return self.get(job.id, actor) or job
+
+
+# ------------------------------------------------------------------------------------------------- export
+@dataclass(frozen=True)
+class Download:
+    filename: str
+    content: bytes
+    media_type: str
+    sha256: str
+
+
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def export_run_xlsx(db: Database, actor: Actor, run_id: int) -> Download:
+    """A run's stored results as XLSX (``report.read``), refused when they no longer match their hash;
+    audited as ``report.export`` with the workbook's SHA-256."""
+    import xlsxwriter
+
+    obj = f"run:{run_id}"
+
+    def work() -> Download:
+        rbac.require(actor, "report.read")
+        run = valuation.get_run(db, actor, run_id)
+        rows = valuation.run_results(db, actor, run_id)
+        if run.results_sha256 is None or valuation.results_sha256(rows) != run.results_sha256:
+            raise valuation.IntegrityFailure(f"run {run_id}'s stored results do not match their recorded hash: see "
+                                             "'aktuar runs reproduce'")
+        buf = io.BytesIO()
+        wb = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
+        wb.set_properties({"title": f"aktuar run {run.id}", "created": datetime(2000, 1, 1)})
+        bold = wb.add_format({"bold": True})
+        money = wb.add_format({"num_format": "#,##0.00"})
+        ws = wb.add_worksheet("Run")
+        ident = [("Run", run.id), ("Status", run.status), ("Reporting date", run.reporting_date.isoformat()),
+                 ("Methodology", run.methodology), ("Test run", "yes" if run.is_test else "no"),
+                 ("Prepared by", run.created_by), ("Reviewed by", run.reviewed_by or ""),
+                 ("Approved by", run.approved_by or ""), ("Inputs SHA-256", run.inputs_sha256),
+                 ("Results SHA-256", run.results_sha256), ("Code version", run.code_version)]
+        for i, (k, v) in enumerate(ident):
+            ws.write(i, 0, k, bold)
+            ws.write(i, 1, v)
+        ws.set_column(0, 0, 18)
+        ws.set_column(1, 1, 70)
+        rs = wb.add_worksheet("Results")
+        for j, h in enumerate(("class", "method", "origin", "quantity", "value")):
+            rs.write(0, j, h, bold)
+        for i, r in enumerate(rows, start=1):
+            rs.write_row(i, 0, (r.segment, r.method, r.origin, r.quantity))
+            if r.value is not None:
+                rs.write_number(i, 4, r.value, money)
+        rs.set_column(0, 0, 24)
+        rs.set_column(1, 3, 12)
+        rs.set_column(4, 4, 20)
+        rs.autofilter(0, 0, max(1, len(rows)), 4)
+        wb.close()
+        content = buf.getvalue()
+        digest = hashlib.sha256(content).hexdigest()
+        name = f"aktuar-run-{run.id}.xlsx"
+        with database_errors(), db.session() as s:
+            audit.record(s, actor, "business", "report.export", object=obj,
+                         details={"file": name, "format": "xlsx", "rows": len(rows), "sha256": digest,
+                                  "run_status": run.status, "results_sha256": run.results_sha256, "via": "web"})
+        return Download(name, content, XLSX_MEDIA, digest)
+
+    return guarded(db, actor, "report.export", obj, work)
+
+
+# ------------------------------------------------------------------------------------------------ IFRS 17
+_IFRS17_LOCK = threading.Lock()
+_IFRS17_CACHE: dict[str, Any] = {}
+
+
+def ifrs17_demo_close(db: Database, actor: Actor, *, scale: float = 0.05) -> Any:
+    """The demo insurer's IFRS 17 close (``report.read``), computed once per data directory and cached (the
+    inputs and results are written under ``<data dir>/ifrs17-demo``); audited as ``ifrs17.view``."""
+    from aktuar.services.demo import run_demo_close
+
+    def work() -> Any:
+        rbac.require(actor, "report.read")
+        key = f"{db.settings.data_dir}|{scale}"
+        with _IFRS17_LOCK:
+            close = _IFRS17_CACHE.get(key)
+            if close is None:
+                folder = db.settings.data_dir / "ifrs17-demo"
+                close = run_demo_close(folder, scale=scale)
+                _IFRS17_CACHE[key] = close
+        with database_errors(), db.session() as s:
+            audit.record(s, actor, "business", "ifrs17.view", object="ifrs17:demo",
+                         details={"dates": list(close.documents)})
+        return close
+
+    return guarded(db, actor, "ifrs17.view", "ifrs17:demo", work)
