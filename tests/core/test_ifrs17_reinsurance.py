@@ -7,6 +7,8 @@ IASB's parentheses).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -528,3 +530,28 @@ def test_property_csm_is_minus_fcf_either_sign(recoveries: float, premium: float
     r = initial_recognition(pv_recoveries=recoveries, pv_premiums=premium, risk_adjustment=ra)
     assert r.csm == pytest.approx(-r.fulfilment_cash_flows)
     assert r.carrying_amount == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.req("KZ84-DISC")
+def test_reinsurance_held_at_current_rates_with_the_oci_option() -> None:
+    """Para 36, 63, 87, 88(b), B131: the FCF of reinsurance held are measured at current rates while its CSM
+    accretes and adjusts at locked-in rates; with the OCI option profit or loss is the locked-in measurement's and
+    the accumulated OCI returns to nil at the end of the coverage."""
+    from aktuar.core.ifrs17.reinsurance import ReinsuranceCashFlows, ReinsuranceInputs, measure_reinsurance
+
+    flows = ReinsuranceCashFlows(np.array([100.0, 100.0, 100.0]), np.array([80.0, 90.0, 100.0]))
+    base = ReinsuranceInputs(flows, np.array([15.0, 10.0, 5.0, 0.0]), np.ones(3), 0.05)
+    locked = measure_reinsurance(base)
+    cur = {1: 0.03, 2: 0.08}
+    plain = measure_reinsurance(replace(base, current_discount=cur))
+    oci = measure_reinsurance(replace(base, current_discount=cur, oci_option=True))
+    for a, b, c in zip(locked.periods, plain.periods, oci.periods, strict=True):
+        assert b.aoc.get("closing", "csm") == pytest.approx(a.aoc.get("closing", "csm"), abs=1e-9)
+        assert c.profit_or_loss.profit == pytest.approx(a.profit_or_loss.profit, abs=1e-9)
+        assert c.profit_or_loss.finance_income == pytest.approx(b.profit_or_loss.finance_income, abs=1e-9)
+    # at the end of period 1 the remaining recoveries are valued at 3 %, not at the locked-in 5 %
+    pv1 = plain.periods[0].aoc.get("closing", "pv_future_cash_flows")
+    expected = -(90.0 / 1.03 + 100.0 / 1.03**2) + (100.0 + 100.0 / 1.03)
+    assert pv1 == pytest.approx(expected, rel=1e-12)
+    assert sum(p.profit_or_loss.other_comprehensive_income for p in oci.periods) == pytest.approx(0.0, abs=1e-9)
+    assert any(abs(p.profit_or_loss.other_comprehensive_income) > 0.1 for p in oci.periods)

@@ -146,6 +146,8 @@ class LICPoint:
     claims_undiscounted: float = 0.0  # excluding claims-settlement expenses
     fit: Any = None  # the reserving result (its triangle feeds the para 130 claims development)
     paid: Any = None  # the paid triangle
+    by_origin: FloatArray | None = None  # (O, P) expected payments incl. claims-settlement expenses by origin
+    origins: tuple[int, ...] = ()  # accident years of by_origin
 
 
 def _years_between(a: date, b: date) -> float:
@@ -180,8 +182,10 @@ def lic_at(table: Any, spec: PAAPortfolio, when: date, curves: DateCurves, confi
     ra_pv = ra * (pv / undiscounted if undiscounted > 0 else 1.0)
     origins = [int(str(o)[:4]) for o in fit.triangle.origin]
     ultimate = {o: float(u) for o, u in zip(origins, fit.ultimate[0], strict=True)}
+    by_origin = np.asarray(flows.by_origin[0], dtype=np.float64) * claims_multiplier * (1.0 + spec.ulae_ratio)
     return LICPoint(when, undiscounted, pv, ra_pv, se, payments, times, float(paid.latest()[0].sum()), ultimate,
-                    list(fit.warnings[0]) if fit.warnings else [], float(claims.sum()), fit, paid)
+                    list(fit.warnings[0]) if fit.warnings else [], float(claims.sum()), fit, paid, by_origin,
+                    tuple(origins))
 
 
 # ---------------------------------------------------------------------------------------- PAA portfolio
@@ -215,6 +219,8 @@ class PAAPortfolioClose:
     ra_ratio: float
     warnings: list[str] = field(default_factory=list)
     aggregation: Aggregation | None = None
+    claims_cost: FloatArray | None = None  # (G, K+1) expected claims and expenses of the remaining coverage
+    receivable: FloatArray | None = None  # (G, K+1) premiums of recognised contracts not yet received
 
     @property
     def lic_closing(self) -> FloatArray:
@@ -305,8 +311,6 @@ def measure_paa(config: CloseConfig, spec: PAAPortfolio, curves: DateCurves,
     # portfolio's; with claims-settlement expenses and the risk adjustment
     cost = np.where(np.isnan(contracts.expected_loss_ratio), elr, contracts.expected_loss_ratio) * (
         1.0 + spec.ulae_ratio) * (1.0 + ra_ratio)
-    # under a claims scenario the onerous test at the last date uses the higher cost (the groups stay as they were)
-    test_cost = cost * (sc.claims_multiplier if sc is not None else 1.0)
     acq_ratio = np.divide(contracts.acquisition_cost, contracts.premium, out=np.zeros(len(contracts)),
                           where=contracts.premium > 0)
     combined = cost + acq_ratio
@@ -319,19 +323,22 @@ def measure_paa(config: CloseConfig, spec: PAAPortfolio, curves: DateCurves,
     lrc = lrc_from_contracts(contracts.premium, contracts.coverage_start, contracts.coverage_end, b,
                              received=contracts.premium_received, acquisition=contracts.acquisition_cost,
                              group=codes, n_groups=len(groups), expense_acquisition=spec.expense_acquisition)
-    # onerous test at each boundary (para 57–58): FCF of the remaining coverage vs the LRC
-    fcf_remaining = lrc_from_contracts(contracts.premium * cost, contracts.coverage_start, contracts.coverage_end,
-                                       b, received=contracts.premium_received, group=codes,
-                                       n_groups=len(groups)).unearned
-    if sc is not None and sc.claims_multiplier != 1.0:
-        fcf_remaining[:, -1] = lrc_from_contracts(contracts.premium * test_cost, contracts.coverage_start,
-                                                  contracts.coverage_end, b, received=contracts.premium_received,
-                                                  group=codes, n_groups=len(groups)).unearned[:, -1]
-    loss_component = np.maximum(fcf_remaining - lrc.closing, 0.0)
-    return PAAPortfolioClose(spec.name, groups, lrc, loss_component, points, np.zeros(len(bounds)),
+    # onerous test at each boundary (para 57–58): FCF of the remaining coverage vs the LRC, completed in
+    # finish_lic once the diversified RA is known. Claims and expenses of the remaining coverage (without RA):
+    base_cost = cost / (1.0 + ra_ratio)
+    claims_cost = lrc_from_contracts(contracts.premium * base_cost, contracts.coverage_start, contracts.coverage_end,
+                                     b, received=contracts.premium_received, group=codes,
+                                     n_groups=len(groups)).unearned
+    if sc is not None and sc.claims_multiplier != 1.0:  # a claims scenario: the last date's test (groups unchanged)
+        claims_cost[:, -1] *= sc.claims_multiplier
+    # the premiums still to be received are inflows of the FCF (para 33) that the LRC already deducts (para 55)
+    gross = lrc_from_contracts(contracts.premium, contracts.coverage_start, contracts.coverage_end, b,
+                               received=contracts.premium_received, group=codes, n_groups=len(groups))
+    receivable = gross.unearned - gross.closing
+    return PAAPortfolioClose(spec.name, groups, lrc, np.zeros_like(lrc.closing), points, np.zeros(len(bounds)),
                              _empty_lic(len(bounds) - 1), np.zeros(len(bounds) - 1), np.zeros(len(bounds) - 1),
                              np.zeros(len(bounds) - 1), elr, ra_ratio,
-                             [w for p in points for w in p.warnings], aggregation)
+                             [w for p in points for w in p.warnings], aggregation, claims_cost, receivable)
 
 
 def _empty_lic(k: int) -> LICRollForward:
@@ -362,9 +369,51 @@ def finish_lic(p: PAAPortfolioClose, spec: PAAPortfolio, curves: DateCurves, ra:
     opening = closing[:-1]
     incurred = closing[1:] - opening + claims_paid - finance
     lic = LICRollForward(opening, incurred, finance, claims_paid, closing[1:])
-    pl_part, oci_part = (accretion, rate_change) if oci else (finance, np.zeros(k))
-    return PAAPortfolioClose(p.name, p.groups, p.lrc, p.loss_component, p.lic_points, ra, lic, pl_part, oci_part,
-                             claims_paid, p.expected_loss_ratio, p.ra_ratio, p.warnings, p.aggregation)
+    if oci and spec.discount_lic:
+        # B131, B72(e)(iii): the accumulated OCI is the PV at current rates less the PV at the rates locked in
+        # when the claims were incurred; the OCI of a period is its change and the rest of the finance expense
+        # (the same total as without the option) is in profit or loss
+        acc = np.array([_accumulated_oci(q, pts, curves) for q in pts])
+        oci_part = np.diff(acc)
+        pl_part = finance - oci_part
+    else:
+        pl_part, oci_part = finance, np.zeros(k)
+    # onerous test (para 57–58) with the entity's diversified RA ratio of each date (para 37, B88): FCF of the
+    # remaining coverage = expected claims and expenses × (1 + RA ratio) − premiums still to be received
+    ra_ratio = np.divide(ra, pv, out=np.zeros_like(ra), where=pv > 0)
+    loss_component = p.loss_component
+    if p.claims_cost is not None and p.receivable is not None:
+        fcf_remaining = p.claims_cost * (1.0 + ra_ratio)[None, :] - p.receivable
+        loss_component = np.maximum(fcf_remaining - p.lrc.closing, 0.0)
+    return PAAPortfolioClose(p.name, p.groups, p.lrc, loss_component, p.lic_points, ra, lic, pl_part, oci_part,
+                             claims_paid, p.expected_loss_ratio, float(ra_ratio[0]), p.warnings, p.aggregation,
+                             p.claims_cost, p.receivable)
+
+
+def _lock_date(origin: int, pts: tuple[LICPoint, ...]) -> date:
+    """The date whose curve is locked in for the claims of accident year ``origin``: the first close on or after
+    the end of the accident year (claims of years before the opening date: the opening date's curve)."""
+    for q in pts:
+        if q.when >= date(origin, 12, 31):
+            return q.when
+    return pts[-1].when
+
+
+def _accumulated_oci(q: LICPoint, pts: tuple[LICPoint, ...], curves: DateCurves) -> float:
+    """PV at the current curve of ``q.when`` less PV at the locked-in curves, of the LIC payments of ``q``."""
+    if q.by_origin is None or not q.origins:
+        return 0.0
+    current = curves.discount(q.when, q.times)
+    total = 0.0
+    for o, row in zip(q.origins, q.by_origin, strict=True):
+        lock = _lock_date(o, pts)
+        if lock >= q.when:
+            continue  # locked in at this date: no difference yet
+        tau = _years_between(lock, q.when)
+        p_tau = float(curves.discount(lock, np.array([tau]))[0])
+        locked = curves.discount(lock, q.times + tau) / p_tau
+        total += float((row * (current - locked)).sum())
+    return total
 
 
 def _claims_paid(spec: PAAPortfolio, bounds: tuple[date, ...]) -> FloatArray:
@@ -450,7 +499,8 @@ def measure_close(config: CloseConfig, *, progress: Progress | None = None,
             u.loss_component.sum(axis=0), u.lic_closing, u.claims_paid, u.lic.finance_expense,
             ceding_commission=r.ceding_commission, default_probability=r.default_probability,
             loss_given_default=r.loss_given_default,
-            opening_arc=float(r.share * (1 - r.ceding_commission) * u.lrc.unearned[:, 0].sum()),
+            opening_arc=float(r.share * (1 - r.ceding_commission) * (
+                u.lrc.unearned[:, 0] - (u.receivable[:, 0] if u.receivable is not None else 0.0)).sum()),
         )))
     life: list[GMMPortfolioClose] = []
     for g in config.gmm:
@@ -574,6 +624,9 @@ def claims_development_tables(result: CloseResult) -> list[DisclosureTable]:
 def summary_rows(result: CloseResult) -> list[dict[str, Any]]:
     """Closing balances and the period's profit-or-loss lines by portfolio and reporting date."""
     rows: list[dict[str, Any]] = []
+    by_paa = {p.name: p for p in result.paa}
+    keep = {r.spec.name: r.spec.share * (1.0 - r.spec.default_probability * r.spec.loss_given_default)
+            for r in result.reinsurance}
     for k, when in enumerate(result.config.reporting_dates):
         for p in result.paa:
             res = portfolio_paa_result(p)
@@ -595,7 +648,9 @@ def summary_rows(result: CloseResult) -> list[dict[str, Any]]:
                 "lrc": float(-(x.arc[k + 1] - x.loss_recovery_component[k + 1])),
                 "loss_component": float(-x.loss_recovery_component[k + 1]),
                 "lic": float(-x.aic[k + 1]), "csm": 0.0, "revenue": 0.0, "service_result": float(-x.net_expense[k]),
-                "finance_pl": float(-x.finance_income[k]), "oci": 0.0,
+                # the reinsurer's share of the LIC finance follows the entity's OCI option (para 82, 88(b))
+                "finance_pl": float(-x.finance_income[k] + keep[r.spec.name] * by_paa[r.spec.portfolio].lic_finance_oci[k]),
+                "oci": float(keep[r.spec.name] * by_paa[r.spec.portfolio].lic_finance_oci[k]),
             })
     return rows
 
@@ -670,7 +725,8 @@ def _gmm_reinsurance_summary(held: GMMReinsuranceClose, when: date) -> dict[str,
         row["lrc"] += period.aoc.get("closing", "total")
         row["csm"] += period.aoc.get("closing", "csm")
         row["service_result"] += period.profit_or_loss.net_result
-        row["finance_pl"] -= period.profit_or_loss.finance_income
+        row["finance_pl"] -= period.profit_or_loss.finance_income_pl
+        row["oci"] += period.profit_or_loss.other_comprehensive_income
     return row
 
 
@@ -822,12 +878,19 @@ def _model_points(p: Policies, idx: npt.NDArray[np.int64], group: list[str] | No
                        group=group, ids=[p.policy_id[i] for i in idx])
 
 
-def _project(mp: ModelPoints, assumptions: Assumptions, scheduler: str | None) -> ProjectionResult:
-    if scheduler is None:
-        return project(mp, assumptions)
-    from aktuar.distributed import project as project_on_cluster
+def _project(mp: ModelPoints, assumptions: Assumptions, scheduler: str | None, policies: Policies | None = None,
+             idx: npt.NDArray[np.int64] | None = None) -> ProjectionResult:
+    try:
+        if scheduler is None:
+            return project(mp, assumptions)
+        from aktuar.distributed import project as project_on_cluster
 
-    return project_on_cluster(mp, assumptions, scheduler=scheduler)
+        return project_on_cluster(mp, assumptions, scheduler=scheduler)
+    except InputError as exc:  # the projection numbers the model points of the cohort: name the file's row
+        if policies is None or idx is None or exc.row is None or exc.file is not None or not 0 <= exc.row - 2 < len(idx):
+            raise
+        raise InputError(exc.message, file=policies.file, row=int(policies.rows[idx[exc.row - 2]]),
+                         column=exc.column) from None
 
 
 def measure_gmm(config: CloseConfig, spec: GMMPortfolio, curves: DateCurves, register: GroupRegister | None,
@@ -865,6 +928,10 @@ def measure_gmm(config: CloseConfig, spec: GMMPortfolio, curves: DateCurves, reg
                 raise InputError(f"no fair value for cohort {cohort}, issued before the transition date "
                                  f"{t_date.isoformat()}: add a row with cohort {cohort}", file=fair_file,
                                  column="cohort")
+            if fair[cohort][0] < 0:
+                raise InputError(f"the fair value of cohort {cohort} is negative: give the price to transfer the "
+                                 "obligation as a positive liability", file=fair_file, row=fair[cohort][1],
+                                 column="fair_value")
             measured += _transition_cohort(config, spec, policies, idx, cohort, t_date, fair[cohort][0], mortality,
                                            curves, register, scheduler, aggregations)
             continue
@@ -876,7 +943,7 @@ def measure_gmm(config: CloseConfig, spec: GMMPortfolio, curves: DateCurves, reg
                 f"{recognised.isoformat()}: a C13-like approximation)")
             warnings.append(f"cohort {cohort}: locked-in rates from {curve_label}")
         base = _assumptions(spec, mortality, curve)
-        first = _project(_model_points(policies, idx, None), base, scheduler)
+        first = _project(_model_points(policies, idx, None), base, scheduler, policies, idx)
         outflows = (first.pv_claims + first.pv_morbidity + first.pv_annuities + first.pv_maturities
                     + first.pv_expenses + first.pv_commissions)
         fcf = outflows * (1.0 + spec.ra_share) - first.pv_premiums
@@ -954,7 +1021,7 @@ def _transition_cohort(config: CloseConfig, spec: GMMPortfolio, policies: Polici
         m = _model_points(policies, idx, group)
         return replace(m, duration_mth=months)
 
-    first = _project(mp(None), base, scheduler)
+    first = _project(mp(None), base, scheduler, policies, idx)
     outflows = (first.pv_claims + first.pv_morbidity + first.pv_annuities + first.pv_maturities
                 + first.pv_expenses + first.pv_commissions)
     fcf = outflows * (1.0 + spec.ra_share) - first.pv_premiums
@@ -1086,7 +1153,8 @@ def measure_gmm_reinsurance(spec: Reinsurance, life: GMMPortfolioClose) -> GMMRe
             actual=None if inputs.actual is None else ceded(inputs.actual, g.insured_share),
             revisions=revisions,
             non_performance=NonPerformance(spec.default_probability, spec.loss_given_default),
-            underlying=underlying_losses(g.result), recovery_percentage=spec.share)
+            underlying=underlying_losses(g.result), recovery_percentage=spec.share,
+            current_discount=inputs.current_discount, oci_option=inputs.oci_option)
         out.append((g, measure_reinsurance(ri)))
     return GMMReinsuranceClose(spec, tuple(out))
 

@@ -325,6 +325,9 @@ def load_config(path: str | Path) -> CloseConfig:
     if gmm and any((d.month, d.day) != (12, 31) for d in (opening, *dates)):
         raise r.error("reporting_dates", "life portfolios (approach gmm) are measured in annual periods: the opening "
                                          "date and the reporting dates must be 31 December")
+    if gmm and any(b.year - a.year != 1 for a, b in zip((opening, *dates), dates, strict=False)):
+        raise r.error("reporting_dates", "life portfolios (approach gmm) are measured in annual periods: give every "
+                                         "year end from the opening date to the last reporting date")
     for i, g in enumerate(gmm, start=1):
         if g.transition_date is not None and g.transition_date not in (opening, *dates):
             raise r.error(f"portfolio[{i}].transition_date", "the transition date must be the opening date or a "

@@ -69,6 +69,7 @@ from aktuar.core.ifrs17.gmm import (
     DiscountInput,
     GMMResult,
     Timing,
+    current_discount_factors,
     discount_factors,
 )
 from aktuar.errors import InputError
@@ -448,6 +449,8 @@ class ReinsuranceInputs:
     underlying: UnderlyingLosses | None = None
     recovery_percentage: float | FloatArray = 0.0
     past_events_cost: float = 0.0
+    current_discount: Sequence[DiscountInput] | Mapping[int, DiscountInput] | None = None
+    oci_option: bool = False
 
 
 @dataclass(frozen=True)
@@ -473,6 +476,8 @@ class ReinsuranceProfitOrLoss:
     actual_recoveries: float
     loss_recovery: float
     loss_recovery_reversal: float
+    finance_income_pl: float = 0.0
+    other_comprehensive_income: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -542,6 +547,13 @@ def _pv(flows: ReinsuranceCashFlows, v: FloatArray, s: int) -> float:
     )
 
 
+def _pv_current(flows: ReinsuranceCashFlows, w: FloatArray, s: int) -> float:
+    """Like :func:`_pv` with ``w[j]`` the current discount factor at time s for time s + j (``w[0] = 1``)."""
+    n = flows.premiums.shape[0]
+    idx = np.arange(s, n)
+    return float(flows.net_outflows("beginning")[idx] @ w[idx - s] + flows.net_outflows("end")[idx] @ w[idx - s + 1])
+
+
 def _pd(np_: NonPerformance, n: int) -> tuple[FloatArray, float]:
     p = _vec(np_.probability_of_default, n, "probability_of_default", nonneg=True)
     lgd = _scalar(np_.loss_given_default, "loss_given_default", nonneg=True)
@@ -592,6 +604,7 @@ def measure_reinsurance(inputs: ReinsuranceInputs) -> ReinsuranceResult:
     if n < 1:
         raise InputError("a group of reinsurance contracts needs at least one coverage period.")
     v = discount_factors(inputs.discount, n)
+    w_cur = current_discount_factors(inputs.current_discount, v)
     current = inputs.expected._checked(n)
     actual = (inputs.actual or inputs.expected)._checked(n)
     ra_cur = _ra(inputs.risk_adjustment, n)
@@ -637,6 +650,7 @@ def measure_reinsurance(inputs: ReinsuranceInputs) -> ReinsuranceResult:
     cu_total_remaining = np.cumsum(cu[::-1])[::-1]
 
     pv_open = ecl_open = ra_open = csm_open = lrc_open = 0.0
+    pv_li_open = accumulated_oci = 0.0
     periods: list[ReinsurancePeriod] = []
     for k in range(1, n + 1):
         i = k - 1
@@ -650,9 +664,13 @@ def measure_reinsurance(inputs: ReinsuranceInputs) -> ReinsuranceResult:
         # Loss recovery on onerous underlying contracts recognised in the period (66A): adjusts the CSM.
         lr_initial = float(pct[i] * u_init[i])
 
-        # PV of future cash flows and expected credit losses: accretion at the locked-in rate (para 87).
-        pv_base = pv_open + new_pv - float(current.net_outflows("beginning")[i])
-        fin_pv = pv_base * growth
+        # PV of future cash flows: accretion at the current rate of the start of the period on the PV at current
+        # rates (para 36, 87); the same at locked-in rates for the CSM adjustments (B72(c)) and the OCI option
+        # (B131). Expected credit losses accrete at the locked-in rate.
+        beginning_flows = float(current.net_outflows("beginning")[i])
+        pv_base = pv_open + new_pv - beginning_flows
+        fin_pv = pv_base * (1.0 / float(w_cur[i][1]) - 1.0)
+        fin_li = (pv_li_open + new_pv - beginning_flows) * growth
         fin_ecl = (ecl_open + new_ecl) * growth
         pv_expected_close = _pv(current, v, k)
         ecl_expected_close = _ecl(npr_cur, current, v, k)
@@ -677,14 +695,15 @@ def measure_reinsurance(inputs: ReinsuranceInputs) -> ReinsuranceResult:
                 _pd(npr_new, n)
         else:
             revised, ra_new, npr_new = current, ra_cur, npr_cur
-        pv_close = _pv(revised, v, k)
+        pv_li_close = _pv(revised, v, k)
+        pv_close = _pv_current(revised, w_cur[k], k)
         ecl_revised_flows = _ecl(npr_cur, revised, v, k)
         ecl_close = _ecl(npr_new, revised, v, k)
 
         # Changes relating to future service (66(c)); the part relating to onerous underlying contracts
         # (66(c)(ii)) goes to profit or loss as loss recovery; changes in non-performance risk too (para 67).
         lr_change = float(pct[i] * u_change[i])
-        fs_pv_total = pv_close - pv_expected_close + other_exp
+        fs_pv_total = pv_li_close - pv_expected_close + other_exp  # changes in estimates at locked-in rates
         fs_ecl = ecl_revised_flows - ecl_expected_close
         fs_ra = -float(ra_new[k] - ra_cur[k])
         lr_pv = -lr_change
@@ -714,6 +733,10 @@ def measure_reinsurance(inputs: ReinsuranceInputs) -> ReinsuranceResult:
         prem_paid = float(actual.premiums[i])
         rec_received = float(actual.recoveries[i])
         past = inputs.past_events_cost if first else 0.0
+        # effect of changes in discount rates (para 87): what is left of the change in the PV at current rates
+        # (zero when the current rates are the locked-in ones); shown with the finance line
+        fin_pv += pv_close - (pv_open + new_pv + lr_pv - prem_paid + fin_pv + fs_pv + (-rec_exp + prem_exp_current)
+                              + rec_received)
         rows = np.array(
             [
                 [pv_open, ecl_open, -ra_open, csm_open],
@@ -740,6 +763,9 @@ def measure_reinsurance(inputs: ReinsuranceInputs) -> ReinsuranceResult:
         allocation = expected_rec + ra_release - csm_release - lrc_reversal + prem_exp_current
         recovered = rec_received + lrc_recognised - lrc_reversal
         finance_income = -(fin_pv + fin_ecl + csm_accretion)
+        finance_income_pl = -(fin_li + fin_ecl + csm_accretion) if inputs.oci_option else finance_income
+        oci = finance_income - finance_income_pl
+        accumulated_oci += oci
         net = recovered - allocation - npr_change - past
         pl = ReinsuranceProfitOrLoss(
             period=k,
@@ -749,18 +775,20 @@ def measure_reinsurance(inputs: ReinsuranceInputs) -> ReinsuranceResult:
             past_events_expense=past,
             net_result=net,
             finance_income=finance_income,
-            profit=net + finance_income,
+            profit=net + finance_income_pl,
             expected_recoveries=expected_rec,
             risk_adjustment_released=ra_release,
             csm_released=-csm_release,
             actual_recoveries=rec_received,
             loss_recovery=lrc_recognised,
             loss_recovery_reversal=lrc_reversal,
+            finance_income_pl=finance_income_pl,
+            other_comprehensive_income=oci,
         )
         carrying_open = pv_open + ecl_open - ra_open + csm_open
         carrying_close = pv_close + ecl_close - ra_close + csm_close
         if not np.isclose(
-            pl.profit,
+            pl.profit + pl.other_comprehensive_income,
             rec_received - prem_paid - (carrying_close - carrying_open),
             atol=1e-6 * max(1.0, abs(carrying_close) + abs(carrying_open) + prem_paid + rec_received),
         ):
@@ -777,6 +805,7 @@ def measure_reinsurance(inputs: ReinsuranceInputs) -> ReinsuranceResult:
             )
         )
         pv_open, ecl_open, ra_open, csm_open, lrc_open = pv_close, ecl_close, ra_close, csm_close, lrc_close
+        pv_li_open = pv_li_close
         current, ra_cur, npr_cur = revised, ra_new, npr_new
 
     return ReinsuranceResult(initial=initial, periods=tuple(periods), discount_factors=v)
