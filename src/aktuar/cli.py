@@ -200,6 +200,18 @@ def demo(
             f"audit trail: {g.audit_records} records, {'verified' if g.audit_ok else 'DOES NOT VERIFY'}."
         )
         out.print(f"  try: AKTUAR_DATA_DIR={g.data_dir} aktuar audit verify   (demo accounts: {g.credentials_file})")
+        i = g.isms
+        if i is not None:
+            out.print(f"Information security {i.year}: registers filled ({i.incidents} incidents, {i.evidence_files} "
+                      f"evidence files {'intact' if i.evidence_ok else 'CHANGED'}); ISMS report "
+                      f"{'signed, encrypted and verified' if i.isms_report_ok else 'DOES NOT VERIFY'}; SECP report "
+                      f"signed by {', '.join(i.secp_signers)}; {i.live_gaps} compliance gap(s), {i.reminders} "
+                      "deadline(s) within 60 days")
+            for label, path in i.files.items():
+                out.print(f"  {label}: {path}")
+            pkg = next(iter(i.files.values()))
+            out.print(f"  try: AKTUAR_DATA_DIR={g.data_dir} aktuar report verify {pkg} --key {i.recipient_key} "
+                      f"--cert {i.recipient_cert}")
 
 
 def _register_subcommands() -> None:

@@ -459,3 +459,370 @@ def actuary_check(organization: str, independent_id: int, inhouse_id: int, year:
             err.print(f"prohibited ({rule}): {why}", markup=False)
         raise typer.Exit(1)
     out.print("allowed")
+
+
+# ------------------------------------------------------------------------- software, privileges, updates
+software_app = typer.Typer(help="Authorized software (KZ164-35).", no_args_is_help=True)
+privilege_app = typer.Typer(help="Installers (KZ164-47…49) and data-center access (KZ164-37).", no_args_is_help=True)
+update_app = typer.Typer(help="Updates: tried in test, then installed in production (KZ164-32/33).",
+                         no_args_is_help=True)
+document_app = typer.Typer(help="Internal IS documents (KZ164-08, -11).", no_args_is_help=True)
+review_app = typer.Typer(help="Access review campaigns (SECP-RISK, KZ164-22).", no_args_is_help=True)
+app.add_typer(software_app, name="software")
+app.add_typer(privilege_app, name="privilege")
+app.add_typer(update_app, name="update")
+app.add_typer(document_app, name="document")
+app.add_typer(review_app, name="review")
+
+
+@software_app.command("add")
+def software_add(name: str, version: str, vendor: Annotated[str, typer.Option()] = "",
+                 purpose: Annotated[str, typer.Option()] = "",
+                 security: Annotated[bool, typer.Option("--security", help="a security tool (report item 2)")] = False,
+                 installations: Annotated[int, typer.Option(min=0)] = 1) -> None:
+    """Add software to the authorized list (IT or IS)."""
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        v = isms.authorize_software(db, actor, name=name, version=version, vendor=vendor, purpose=purpose,
+                                    security_function=security, installations=installations)
+        out.print(f"software {v.id}: {v.name} {v.version} authorized", markup=False)
+
+
+@software_app.command("withdraw")
+def software_withdraw(software_id: int, reason: Annotated[str, typer.Option()]) -> None:
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        v = isms.withdraw_software(db, actor, software_id, reason)
+        out.print(f"software {v.id}: {v.name} {v.version} withdrawn", markup=False)
+
+
+@software_app.command("list")
+def software_list(all_: Annotated[bool, typer.Option("--all", help="include withdrawn")] = False) -> None:
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        rows = isms.list_software(db, actor, include_withdrawn=all_)
+    t = Table(title="Authorized software")
+    for c in ("id", "name", "version", "vendor", "security", "installations", "status", "approved by"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(str(r.id), r.name, r.version, r.vendor, "yes" if r.security_function else "", str(r.installations),
+                  r.status, r.approved_by)
+    out.print(t)
+
+
+@privilege_app.command("request")
+def privilege_request(kind: Annotated[str, typer.Option(help="installer or dc_access")],
+                      person: Annotated[str, typer.Option()], scope: Annotated[str, typer.Option()],
+                      reason: Annotated[str, typer.Option()],
+                      valid_until: Annotated[str | None, typer.Option(help="yyyy-mm-dd")] = None) -> None:
+    """Propose a person for the installers list or the data-center access list."""
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        v = isms.request_privilege(db, actor, kind=kind, person=person, scope=scope, reason=reason,
+                                   valid_until=_date(valid_until, "--valid-until") if valid_until else None)
+        out.print(f"entry {v.id} ({v.kind}) for {v.person}: pending approval by IT and IS", markup=False)
+
+
+@privilege_app.command("approve")
+def privilege_approve(privilege_id: int) -> None:
+    """Approve as head of IT, or agree as information security (two different people)."""
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        v = isms.approve_privilege(db, actor, privilege_id)
+        out.print(f"entry {v.id}: {v.status} (IT {v.approved_by_it or '-'}, IS {v.agreed_by_is or '-'})",
+                  markup=False)
+
+
+@privilege_app.command("monitor")
+def privilege_monitor(privilege_id: int, note: Annotated[str, typer.Option()]) -> None:
+    """Record information security's monitoring of an installer (KZ164-49)."""
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        isms.monitor_privilege(db, actor, privilege_id, note)
+        out.print(f"entry {privilege_id}: monitoring recorded")
+
+
+@privilege_app.command("revoke")
+def privilege_revoke(privilege_id: int, reason: Annotated[str, typer.Option()]) -> None:
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        isms.revoke_privilege(db, actor, privilege_id, reason)
+        out.print(f"entry {privilege_id}: revoked")
+
+
+@privilege_app.command("list")
+def privilege_list(kind: str) -> None:
+    """The installers list (installer) or the data-center access list (dc_access)."""
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        rows = isms.list_privileges(db, actor, kind)
+    t = Table(title=isms.PRIVILEGE_KINDS.get(kind, kind))
+    for c in ("id", "person", "scope", "IT", "IS", "valid until", "status", "last monitored"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(str(r.id), r.person, r.scope, r.approved_by_it or "", r.agreed_by_is or "",
+                  str(r.valid_until or ""), r.status, f"{r.last_monitored_at:%d.%m.%Y}" if r.last_monitored_at else "")
+    out.print(t)
+
+
+@update_app.command("record")
+def update_record(system: Annotated[str, typer.Option()], name: Annotated[str, typer.Option()],
+                  description: Annotated[str, typer.Option()] = "") -> None:
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        v = isms.record_update(db, actor, system=system, name=name, description=description)
+        out.print(f"update {v.id}: {v.system} {v.name} recorded; try it in the test environment next", markup=False)
+
+
+@update_app.command("test")
+def update_test(update_id: int, result: str, note: Annotated[str, typer.Option()] = "") -> None:
+    """Record the test in the test environment: passed or failed."""
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        v = isms.record_update_test(db, actor, update_id, result, note)
+        out.print(f"update {v.id}: test {v.test_result}")
+
+
+@update_app.command("install")
+def update_install(update_id: int) -> None:
+    """Record the installation in production (refused unless the test passed)."""
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        v = isms.install_update(db, actor, update_id)
+        out.print(f"update {v.id}: installed in production")
+
+
+@update_app.command("list")
+def update_list() -> None:
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        rows = isms.list_updates(db, actor)
+    t = Table(title="Updates")
+    for c in ("id", "system", "update", "status", "test", "installed"):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(str(r.id), r.system, r.name, r.status, r.test_result or "",
+                  f"{r.installed_at:%d.%m.%Y}" if r.installed_at else "")
+    out.print(t)
+
+
+@document_app.command("register")
+def document_register(code: str, title: Annotated[str, typer.Option()], kind: Annotated[str, typer.Option()],
+                      approval_body: Annotated[str, typer.Option(help="management_body, executive_body, ...")],
+                      approved_on: Annotated[str, typer.Option(help="yyyy-mm-dd")],
+                      version: Annotated[str, typer.Option()],
+                      revision_months: Annotated[int, typer.Option()],
+                      owner: Annotated[str, typer.Option()],
+                      file: Annotated[Path | None, typer.Option(help="the document (its SHA-256 is recorded)")] = None
+                      ) -> None:
+    """Register an internal document or a new revision of it."""
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        d = isms.register_document(db, actor, code=code, title=title, kind=kind, approval_body=approval_body,
+                                   approved_on=_date(approved_on, "--approved-on"), version=version,
+                                   revision_months=revision_months, owner=owner, file=file)
+        out.print(f"{d.code} v{d.version} registered; next revision {d.next_revision:%d.%m.%Y}", markup=False)
+
+
+@app.command("grant-access")
+def isms_grant_access(system: Annotated[str, typer.Option()], subject: Annotated[str, typer.Option()],
+                      rights: Annotated[str, typer.Option()], justification: Annotated[str, typer.Option()],
+                      kind: Annotated[str, typer.Option(help="individual or system")] = "individual",
+                      responsible: Annotated[str | None, typer.Option(help="for a system account")] = None) -> None:
+    """Record an access right to another information system."""
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        e = isms.grant_access(db, actor, system=system, subject=subject, subject_kind=kind, rights=rights,
+                              justification=justification, responsible=responsible)
+        out.print(f"access right {e.id}: {e.subject} on {e.system} ({e.rights})", markup=False)
+
+
+@app.command("revoke-access")
+def isms_revoke_access(right_id: int, reason: Annotated[str, typer.Option()]) -> None:
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        isms.revoke_access(db, actor, right_id, reason)
+        out.print(f"access right {right_id} revoked")
+
+
+@review_app.command("start")
+def review_start(name: str, due: Annotated[str, typer.Option(help="yyyy-mm-dd")]) -> None:
+    """Start a review campaign over the whole access register."""
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        r = isms.start_review(db, actor, name, _date(due, "--due"))
+        out.print(f"review {r.id}: {len(r.items)} item(s) to decide by {r.due:%d.%m.%Y}")
+
+
+@review_app.command("decide")
+def review_decide(item_id: int, decision: str, comment: Annotated[str, typer.Option()] = "") -> None:
+    """Decide a review item: keep, revoke or change (a reason for revoke/change)."""
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        r = isms.decide_review_item(db, actor, item_id, decision, comment)
+        out.print(f"review {r.id}: item {item_id} {decision}; {r.outcome['pending']} still pending")
+
+
+@review_app.command("close")
+def review_close(review_id: int) -> None:
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        r = isms.close_review(db, actor, review_id)
+        out.print(f"review {r.id} closed: " + ", ".join(f"{k} {v}" for k, v in r.outcome.items() if v))
+
+
+@review_app.command("show")
+def review_show(review_id: Annotated[int | None, typer.Argument()] = None) -> None:
+    """The review campaigns (or one with its items)."""
+    from aktuar.services import isms
+
+    with session_actor() as (db, actor):
+        rows = isms.list_reviews(db, actor)
+    if review_id is not None:
+        rows = [r for r in rows if r.id == review_id]
+        if not rows:
+            fail(f"no review {review_id}")
+    for r in rows:
+        out.print(f"review {r.id} '{r.name}' {r.status}, due {r.due:%d.%m.%Y}", markup=False)
+        if review_id is not None:
+            for i in r.items:
+                out.print(f"  item {i.id}: {i.system} {i.subject} [{i.rights}] {i.decision} {i.comment or ''}",
+                          markup=False)
+
+
+# ------------------------------------------------------------------------------------------ actuary edits
+def _json_list(value: str | None, option: str) -> list[dict[str, object]] | None:
+    if value is None:
+        return None
+    try:
+        v = json.loads(value)
+    except ValueError:
+        raise InputError(f"{option}: give a JSON list of objects") from None
+    if not isinstance(v, list) or not all(isinstance(x, dict) for x in v):
+        raise InputError(f"{option}: give a JSON list of objects")
+    return v
+
+
+@actuary_app.command("add")
+def actuary_add(
+    full_name: str,
+    license_number: Annotated[str | None, typer.Option()] = None,
+    license_date: Annotated[str | None, typer.Option(help="yyyy-mm-dd")] = None,
+    license_issuer: Annotated[str | None, typer.Option()] = None,
+    employer: Annotated[str | None, typer.Option()] = None, position: Annotated[str | None, typer.Option()] = None,
+    independent: Annotated[bool, typer.Option("--independent")] = False,
+    iaa_member_body: Annotated[str | None, typer.Option()] = None,
+    employment: Annotated[str | None, typer.Option(help='JSON: [{"organization":…,"from":…,"to":…}]')] = None,
+    affiliations: Annotated[str | None, typer.Option(help="JSON list (form 1)")] = None,
+    activities: Annotated[str | None, typer.Option(help="JSON list (form 2)")] = None,
+) -> None:
+    """Add an actuary to the registry (chief actuary)."""
+    from aktuar.services import actuaries
+
+    with session_actor() as (db, actor):
+        a = actuaries.save_actuary(
+            db, actor, full_name=full_name, license_number=license_number,
+            license_date=_date(license_date, "--license-date") if license_date else None,
+            license_issuer=license_issuer, employer=employer, position=position, is_independent=independent,
+            iaa_member_body=iaa_member_body, employment=_json_list(employment, "--employment") or [],
+            affiliations=_json_list(affiliations, "--affiliations") or [],
+            activities=_json_list(activities, "--activities") or [])
+        out.print(f"actuary {a.id}: {a.full_name}", markup=False)
+
+
+@actuary_app.command("edit")
+def actuary_edit(
+    actuary_id: int,
+    full_name: Annotated[str | None, typer.Option()] = None,
+    license_number: Annotated[str | None, typer.Option()] = None,
+    license_date: Annotated[str | None, typer.Option(help="yyyy-mm-dd")] = None,
+    license_issuer: Annotated[str | None, typer.Option()] = None,
+    employer: Annotated[str | None, typer.Option()] = None, position: Annotated[str | None, typer.Option()] = None,
+    independent: Annotated[bool | None, typer.Option("--independent/--not-independent")] = None,
+    iaa_member_body: Annotated[str | None, typer.Option()] = None,
+    employment: Annotated[str | None, typer.Option(help="JSON list, replaces the employment")] = None,
+    affiliations: Annotated[str | None, typer.Option(help="JSON list, replaces form 1")] = None,
+    activities: Annotated[str | None, typer.Option(help="JSON list, replaces form 2")] = None,
+) -> None:
+    """Change an actuary: the options given replace those fields, the rest is kept."""
+    from aktuar.services import actuaries
+
+    with session_actor() as (db, actor):
+        cur = next((a for a in actuaries.list_actuaries(db, actor) if a.id == actuary_id), None)
+        if cur is None:
+            raise InputError(f"no actuary {actuary_id}: list them with 'aktuar actuary list'")
+        a = actuaries.save_actuary(
+            db, actor, actuary_id=actuary_id, full_name=full_name or cur.full_name,
+            license_number=license_number if license_number is not None else cur.license_number,
+            license_date=_date(license_date, "--license-date") if license_date else cur.license_date,
+            license_issuer=license_issuer if license_issuer is not None else cur.license_issuer,
+            employer=employer if employer is not None else cur.employer,
+            position=position if position is not None else cur.position,
+            is_independent=cur.is_independent if independent is None else independent,
+            iaa_member_body=iaa_member_body if iaa_member_body is not None else cur.iaa_member_body,
+            employment=_json_list(employment, "--employment") or cur.employment,
+            affiliations=_json_list(affiliations, "--affiliations") or cur.affiliations,
+            activities=_json_list(activities, "--activities") or cur.activities)
+        out.print(f"actuary {a.id}: {a.full_name} updated", markup=False)
+
+
+@actuary_app.command("pdp")
+def actuary_pdp(actuary_id: int, item: Annotated[int, typer.Option(help="1-15 (App. 1 to App. 4)")],
+                on: Annotated[str, typer.Option(help="yyyy-mm-dd")], title: Annotated[str, typer.Option()],
+                organizer: Annotated[str, typer.Option()] = "",
+                iaa: Annotated[bool, typer.Option("--iaa", help="organizer is an IAA member")] = False,
+                document: Annotated[str | None, typer.Option()] = None) -> None:
+    """Record a professional-development event and its points."""
+    from aktuar.services import actuaries
+
+    with session_actor() as (db, actor):
+        e = actuaries.record_pdp_event(db, actor, actuary_id, item=item, on_date=_date(on, "--on"), title=title,
+                                       organizer=organizer, organizer_iaa_member=iaa, document=document)
+        out.print(f"event {e.id}: item {e.item}, {e.points} points")
+
+
+@actuary_app.command("engage")
+def actuary_engage(organization: str, independent_id: int, inhouse_id: int, year: int) -> None:
+    """Record an independent actuary's engagement (refused, naming the rule, when prohibited)."""
+    from aktuar.services import actuaries
+
+    with session_actor() as (db, actor):
+        actuaries.record_engagement(db, actor, organization=organization, independent_id=independent_id,
+                                    inhouse_id=inhouse_id, year=year)
+        out.print(f"engagement recorded: actuary {independent_id} verifies {inhouse_id} at {organization} for {year}",
+                  markup=False)
+
+
+@calendar_app.command("remind")
+def calendar_remind(to: Annotated[list[str], typer.Option(help="e-mail address (repeat)")],
+                    days: Annotated[int, typer.Option(min=0, max=366)] = 30) -> None:
+    """E-mail the open deadlines due within DAYS (and overdue ones) via AKTUAR_SMTP_HOST."""
+    import smtplib
+
+    from aktuar.services import calendar
+
+    with session_actor() as (db, actor):
+        try:
+            n = calendar.send_reminders(db, actor, datetime.now(UTC).date(), to, days)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise InputError(f"the mail server refused or could not be reached ({type(exc).__name__}): check "
+                             "AKTUAR_SMTP_HOST and AKTUAR_SMTP_PORT") from None
+        out.print(f"{n} reminder(s) sent" if n else "nothing is due")

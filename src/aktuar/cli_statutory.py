@@ -86,6 +86,90 @@ def opinion_cmd(
         fail(str(exc))
 
 
+@app.command()
+def transaction(
+    config: Annotated[Path, typer.Argument(help="Major-transaction configuration (TOML); see docs/statutory-close.md.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the opinion (JSON, PDF, DOCX, numbered copies).")
+                       ] = Path("transaction-opinion"),
+    lang: Annotated[list[str] | None, typer.Option("--lang", help="ru and/or en (default both).")] = None,
+) -> None:
+    """The actuarial opinion on a major transaction (NB Resolution No. 191, App. 3 §4–5, form App. 2): checks
+    with their paragraphs, PDF and DOCX, numbered copies with a register; nothing is written on an error."""
+    from aktuar.services.opinions import run_transaction_opinion
+
+    try:
+        run = run_transaction_opinion(config, out_dir, languages=tuple(lang or ["ru", "en"]))
+    except InputError as exc:
+        fail(str(exc))
+        return
+    doc = run.document
+    t = Table(title=f"Major transaction {doc['id']}: checks")
+    for c in ("check", "object", "result", "detail"):
+        t.add_column(c)
+    for c in doc["checks"]:
+        t.add_row(c["rule"], c["object"] or "", "pass" if c["passed"] else "[red]FAIL[/]", c["detail"])
+    out.print(t)
+    for r in doc["recommendations"]["en"]:
+        out.print(f"  • {r}")
+    for label, path in run.files.items():
+        out.print(f"  {label}: {path}")
+
+
+@app.command()
+def independent(
+    config: Annotated[Path, typer.Argument(help="Independent verification configuration (TOML); see "
+                                                "docs/statutory-close.md.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the opinion, forms 1-2 and the copies.")] = Path(
+        "independent-opinion"),
+    lang: Annotated[list[str] | None, typer.Option("--lang", help="ru and/or en (default both).")] = None,
+) -> None:
+    """The independent actuary's opinion (NB Resolution No. 191, App. 5): the eligibility checks first (exit 1
+    naming each rule that forbids the engagement), the independent close compared with the in-house results,
+    the opinion (PDF, DOCX), forms 1 and 2, numbered copies and the submission term."""
+    import tomllib
+
+    from aktuar.services.opinions import EngagementRefused, run_independent_opinion
+
+    def go(db: Any = None, actor: Any = None) -> Any:
+        return run_independent_opinion(config, out_dir, languages=tuple(lang or ["ru", "en"]), db=db, actor=actor)
+
+    try:
+        uses_db = False
+        try:
+            uses_db = tomllib.loads(config.read_text(encoding="utf-8")).get("registry") == "database"
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            pass  # reported with its file by the service
+        if uses_db:
+            from aktuar.cli_runs import session_actor
+
+            with session_actor() as (db, actor):
+                run = go(db, actor)
+        else:
+            run = go()
+    except EngagementRefused as exc:
+        for rule, why in exc.refusals:
+            err.print(f"prohibited ({rule}): {why}", markup=False)
+        err.print("nothing was written", markup=False)
+        raise typer.Exit(1) from None
+    except InputError as exc:
+        fail(str(exc))
+        return
+    doc = run.document
+    t = Table(title=f"In-house vs independent reserves at {doc['valuation_date']}, {doc['currency']} mn "
+                    f"(materiality {doc['materiality']['relative']:.1%})")
+    for c in ("class", "in-house", "independent", "difference", "%", "opinion"):
+        t.add_column(c, justify="left" if c in ("class", "opinion") else "right")
+    for a in doc["adequacy"]:
+        t.add_row(a["class"], f"{a['inhouse'] / 1e6:,.1f}", f"{a['independent'] / 1e6:,.1f}",
+                  f"{a['difference'] / 1e6:,.1f}", "—" if a["pct"] is None else f"{a['pct']:.1%}",
+                  "adequate" if a["adequate"] else "[red]NOT adequate[/]")
+    out.print(t)
+    dl = doc["deadline"]
+    out.print(f"Submission due {dl['due']} ({dl['rule']}); status: {dl['status']}")
+    for label, path in run.files.items():
+        out.print(f"  {label}: {path}")
+
+
 def _write(path: Path, data: bytes) -> None:
     from aktuar.fsutil import atomic_write
 

@@ -205,3 +205,193 @@ def write_demo_statutory_inputs(folder: Path, seed: int = 2026, scale: float = 1
     config = folder / "statutory.toml"
     config.write_text(demo_config(insurer, scale), encoding="utf-8")
     return config
+
+
+# ------------------------------------------------------------------ the opinions on a major transaction and of
+# ------------------------------------------------------------------ the independent actuary (KZ191-MT, KZ191-IND)
+def demo_transaction_objects(scale: float = 1.0) -> pl.DataFrame:
+    """Three warehouses of one policyholder under one property contract (a major transaction): per object the sum
+    insured, the tariff (a rate), the premium and the deductible. WH-3 is large enough that the proposed 40 %
+    cession leaves a retention above the demo insurer's limit of 10 % of own funds (the opinion recommends a
+    larger cession); WH-1 and WH-2 fit."""
+    m = 1e6 * scale
+    rows = [("WH-1", "Warehouse, Almaty, Raiymbek ave. 10", 300 * m, 0.0025, 0.5 * m),
+            ("WH-2", "Warehouse, Astana, industrial park 2", 350 * m, 0.0025, 0.5 * m),
+            ("WH-3", "Logistics centre, Shymkent", 900 * m, 0.0030, 1.0 * m)]
+    return pl.DataFrame([{"object_id": i, "description": d, "sum_insured": round(si, 2), "tariff": t,
+                          "premium": round(si * t, 2), "deductible": round(ded, 2)} for i, d, si, t, ded in rows])
+
+
+def demo_transaction_config(results: str) -> str:
+    return "\n".join([
+        "# Actuarial opinion on a major transaction (aktuar statutory transaction transaction.toml --out DIR)",
+        'id = "MT-2027-001"',
+        'opinion_date = "2027-02-10"',
+        f'statutory_results = "{results}"',
+        'objects = "transaction-objects.csv"',
+        'data_provided = ["Draft property insurance contract No. P-2027/015 with appendices (list of objects)", '
+        '"Policyholder\'s application and risk survey reports of 20.01.2027", '
+        '"Facultative reinsurance slip of 05.02.2027", "Loss history of the policyholder for 2022–2026"]',
+        'materials = ["Insurer\'s property tariff guide (approved 01.03.2026)", '
+        '"Statutory close results 31.12.2026 (own funds, solvency margin)"]',
+        "",
+        "[insurer]",
+        'full_name = "Joint-stock company \\"Demo Insurance\\" (fictitious)"',
+        'location_bank_details = "Almaty, Al-Farabi ave. 1; IBAN KZ00 0000 0000 0000 0000, BIC DEMOKZKA"',
+        'registration = "No. 0000-1900-AO of 01.02.2003"',
+        'license = "No. 2.1.00 of 15.03.2019"',
+        "",
+        "[actuary]",
+        'name = "Aktuarova Aigerim (fictitious)"',
+        'license = "No. 0.0.00 of 01.06.2018"',
+        "",
+        "[contract]",
+        'policyholder = "LLP \\"Demo Logistics\\" (fictitious)"',
+        'risks = "fire, lightning, explosion, natural disasters, water damage, theft with burglary"',
+        'exclusions = "war and terrorism, nuclear risks, wear and tear, intentional acts of the policyholder"',
+        'class = "Property"',
+        'object = "warehouses and a logistics centre with their equipment (3 objects)"',
+        'start = "2027-03-01"',
+        'end = "2028-02-29"',
+        'tariff_basis = "increased"',
+        "base_tariff = 0.0022",
+        'tariff_justification = "base tariff 0.22 % of the tariff guide; increase for the storage of flammable '
+        'goods per the risk survey (WH-3 +36 %, WH-1 and WH-2 +14 %)"',
+        "expected_loss_ratio = 0.55",
+        "expense_ratio = 0.12",
+        "commission_rate = 0.10",
+        'commission_recipient = "insurance broker LLP \\"Demo Broker\\" (fictitious)"',
+        'deductible = "per insured event, per object as listed"',
+        "",
+        "[[reinsurance.placement]]",
+        'reinsurer = "Demo Re AG (fictitious)"',
+        "share = 0.30",
+        'rating = "A+ (S&P)"',
+        'kind = "facultative"',
+        "",
+        "[[reinsurance.placement]]",
+        'reinsurer = "Demo Property Treaty (QS-2026/1)"',
+        "share = 0.10",
+        'rating = "A (AM Best)"',
+        'kind = "quota share treaty"',
+        "",
+        "[capacity]",
+        "max_retention_share = 0.10",
+        "",
+        "[opinion]",
+        'additional_recommendations = "Re-survey WH-3 after the sprinkler upgrade and review the tariff at renewal."',
+        'signer = "Aktuarova Aigerim"',
+        'signed_date = "2027-02-10"',
+        'place = "Almaty"',
+        "copies = 3",
+    ]) + "\n"
+
+
+def independent_statutory_config(inhouse_config: str) -> str:
+    """The independent actuary's own close: the same data, their assumptions — chain ladder for Property (instead
+    of Bornhuetter–Ferguson), an OSNS discount rate of 8 % (instead of 10 %) and a 20 % expense ratio in the
+    unexpired risk test."""
+    text = inhouse_config.replace('ibnr_method = "bf"', 'ibnr_method = "chainladder"')
+    text = text.replace("discount_rate = 0.10", "discount_rate = 0.08")
+    text = text.replace("urr_expense_ratio = 0.15", "urr_expense_ratio = 0.20")
+    text = text.split("\n[opinion]\n")[0] + "\n"
+    return text.replace("# Statutory close of the demo insurer", "# The independent actuary's own statutory close "
+                                                                  "of the demo insurer", 1)
+
+
+def demo_independent_config(results: str, inhouse_text: str, own_config: str) -> str:
+    return "\n".join([
+        "# Independent actuary's verification (aktuar statutory independent independent.toml --out DIR)",
+        'organization = "Demo Insurance JSC"',
+        "reporting_year = 2026",
+        'verification = "mandatory"',
+        'verification_start = "2027-03-01"',
+        'verification_end = "2027-04-15"',
+        f'inhouse_results = "{results}"',
+        f'inhouse_text = "{inhouse_text}"',
+        f'statutory_config = "{own_config}"',
+        "materiality = 0.05",
+        "materiality_amount = 1000000.0",
+        'text_file = "independent-text.toml"',
+        "",
+        "[independent]",
+        'full_name = "Nezavisimov Bolat (fictitious)"',
+        'residence = "Astana"',
+        'license_number = "No. 0.0.07"',
+        'license_date = "2014-05-20"',
+        'license_issuer = "ARDFM"',
+        'iaa_member_body = "Society of Actuaries of Kazakhstan (fictitious membership)"',
+        'employment = [{organization = "Other Insurance JSC", from = "2008-01-01", to = "2019-12-31"}]',
+        'affiliations = [{name = "Nezavisimova Dana", kind = "individual", grounds = "spouse", '
+        'birth_date = "1985-03-01", note = "no relation to the insurer"}, {name = "Actuarial Services LLP", '
+        'kind = "legal_entity", grounds = "founder (100 %)", since = "2016-02-01", '
+        'registration = "BIN 000000000000, Astana"}]',
+        'activities = [{year = 2026, service = "independent actuary\'s opinion (mandatory verification)", '
+        'organization = "Third Insurance JSC", basis = "agreement No. 12 of 10.01.2026", '
+        'subject = "insurance reserves as of 01.01.2026"}, {year = 2026, service = "major transaction opinion", '
+        'organization = "Fourth Insurance JSC", basis = "agreement No. 31 of 02.06.2026", '
+        'subject = "a property contract"}]',
+        "",
+        "[inhouse]",
+        'full_name = "Aktuarova Aigerim (fictitious)"',
+        'license_number = "No. 0.0.00"',
+        'license_date = "2018-06-01"',
+        'license_issuer = "ARDFM"',
+        "",
+        "# earlier verifications (the 5-consecutive-years and cross-verification rules look at them)",
+        "[[engagement]]",
+        'organization = "Demo Insurance JSC"',
+        "year = 2024",
+        'independent = "Nezavisimov Bolat (fictitious)"',
+        'inhouse = "Aktuarova Aigerim (fictitious)"',
+        "",
+        "[[engagement]]",
+        'organization = "Demo Insurance JSC"',
+        "year = 2025",
+        'independent = "Nezavisimov Bolat (fictitious)"',
+        'inhouse = "Aktuarova Aigerim (fictitious)"',
+        "",
+        "[opinion]",
+        'customer = "Joint-stock company \\"Demo Insurance\\" (fictitious), the Board"',
+        'agreement = "agreement No. IA-2027/03 of 20.02.2027"',
+        'signer = "Nezavisimov Bolat"',
+        'signed_date = "2027-04-20"',
+        'submitted_date = "2027-04-22"',
+        'place = "Astana"',
+        "copies = 3",
+    ]) + "\n"
+
+
+DEMO_INDEPENDENT_TEXT = """# The independent actuary's words (KZ191-IND form items 11–14); "" = the generated text.
+[opinion]
+purpose = ""
+subject = ""
+methodology = ""
+additional_risks = "No additional risks beyond those reserved for were found."
+assistance = "No specialists were involved."
+compliance = ""
+assumptions = ""
+inhouse_additional_risks = ""
+recommendations = ""
+results_conclusions = ""
+"""
+
+
+def write_demo_opinion_inputs(folder: Path, results_json: Path, inhouse_text: Path, scale: float = 1.0
+                              ) -> tuple[Path, Path]:
+    """The inputs of the two opinions next to the demo close's inputs in ``folder`` (written by
+    :func:`write_demo_statutory_inputs`): ``transaction.toml`` + ``transaction-objects.csv`` and
+    ``independent.toml`` + ``statutory-independent.toml`` + ``independent-text.toml``. Returns the two
+    configurations' paths."""
+    import os
+
+    res = Path(os.path.relpath(results_json, folder)).as_posix()
+    txt = Path(os.path.relpath(inhouse_text, folder)).as_posix()
+    demo_transaction_objects(scale).write_csv(folder / "transaction-objects.csv")
+    (folder / "transaction.toml").write_text(demo_transaction_config(res), encoding="utf-8")
+    own = independent_statutory_config((folder / "statutory.toml").read_text(encoding="utf-8"))
+    (folder / "statutory-independent.toml").write_text(own, encoding="utf-8")
+    (folder / "independent-text.toml").write_text(DEMO_INDEPENDENT_TEXT, encoding="utf-8")
+    (folder / "independent.toml").write_text(demo_independent_config(res, txt, "statutory-independent.toml"),
+                                             encoding="utf-8")
+    return folder / "transaction.toml", folder / "independent.toml"

@@ -25,8 +25,8 @@ from typing import Any
 
 from aktuar.errors import InputError
 
-__all__ = ["DEFAULT_TEXT", "LANGUAGES", "opinion_model", "render_docx", "render_html", "render_opinion",
-           "render_pdf"]
+__all__ = ["DEFAULT_TEXT", "LANGUAGES", "copy_mark", "form_docx", "form_html", "numbered_copies", "opinion_model",
+           "render_docx", "render_html", "render_opinion", "render_pdf"]
 
 LANGUAGES = ("ru", "en")
 
@@ -583,16 +583,32 @@ def _cause(r: Mapping[str, Any], lang: str, unit: str) -> str:
     return "; ".join(parts) + "."
 
 
-def render_html(document: Mapping[str, Any], text: Mapping[str, Any], lang: str = "ru") -> str:
+def _css_safe(text: str) -> str:
+    """A text that can stand inside a CSS string of the page margin boxes."""
+    table: dict[str, str | int | None] = {'"': "'", "<": "‹", ">": "›", "\\": "/", "\n": " "}
+    return str(text).translate(str.maketrans(table))
+
+
+def form_html(model: Mapping[str, Any], template: str = "opinion.html") -> str:
+    """Shared renderer of the three opinions (mandatory, major transaction, independent actuary) and of the
+    independent actuary's forms: a model ``{title, form_note, entity, as_of_text, items, running_head,
+    copies_head, footer, page_word, sign_label, date_label, signer, signed}`` (items of blocks ``p``, ``fill``,
+    ``note``, ``checks``, ``table``, ``sub``) to HTML; an optional ``copy_mark`` ("Copy No. k of N") is printed
+    under the title and in every page head."""
     import jinja2
     from markupsafe import Markup
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("aktuar.reports", "templates/opinion"),
                              autoescape=jinja2.select_autoescape(["html"]), undefined=jinja2.StrictUndefined)
-    model = opinion_model(document, text, lang)
-    for k in ("running_head", "copies_head", "footer"):
-        model[k] = Markup(model[k])  # already made safe for a CSS string
-    return env.get_template("opinion.html").render(m=model, lang=lang)
+    m = dict(model)
+    for k in ("running_head", "copies_head", "footer", "copy_mark"):
+        if k in m:
+            m[k] = Markup(_css_safe(m[k]))  # made safe for a CSS string just above
+    return env.get_template(template).render(m=m, lang=m.get("lang", "ru"))
+
+
+def render_html(document: Mapping[str, Any], text: Mapping[str, Any], lang: str = "ru") -> str:
+    return form_html(opinion_model(document, text, lang))
 
 
 def render_pdf(html: str) -> bytes:
@@ -607,13 +623,12 @@ def render_pdf(html: str) -> bytes:
     return bytes(pdf)
 
 
-def render_docx(document: Mapping[str, Any], text: Mapping[str, Any], lang: str = "ru") -> bytes:
-    """The same opinion as a Word document (python-docx)."""
+def form_docx(m: Mapping[str, Any]) -> bytes:
+    """The shared Word renderer (python-docx) of a form model (see :func:`form_html`)."""
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    m = opinion_model(document, text, lang)
     d = Document()
     style = d.styles["Normal"]
     style.font.name = "DejaVu Serif"
@@ -623,6 +638,10 @@ def render_docx(document: Mapping[str, Any], text: Mapping[str, Any], lang: str 
     h = d.add_heading(m["title"], level=0)
     h.alignment = WD_ALIGN_PARAGRAPH.CENTER
     d.add_paragraph(f"{m['entity']} — {m['as_of_text']}").alignment = WD_ALIGN_PARAGRAPH.CENTER
+    if m.get("copy_mark"):
+        mark = d.add_paragraph()
+        mark.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        mark.add_run(str(m["copy_mark"])).bold = True
     d.add_paragraph(m["copies_head"]).runs[0].font.size = Pt(8)
 
     def blocks(items: Sequence[Mapping[str, Any]], level: int) -> None:
@@ -630,7 +649,7 @@ def render_docx(document: Mapping[str, Any], text: Mapping[str, Any], lang: str 
             if b["type"] in ("p", "fill", "note"):
                 para = d.add_paragraph(b["text"])
                 para.paragraph_format.left_indent = Pt(12 * level)
-                if b["type"] == "note":
+                if b["type"] == "note" and para.runs:
                     para.runs[0].font.size = Pt(8)
             elif b["type"] == "checks":
                 for on, label in b["options"]:
@@ -659,15 +678,33 @@ def render_docx(document: Mapping[str, Any], text: Mapping[str, Any], lang: str 
 
     for it in m["items"]:
         para = d.add_paragraph()
-        para.add_run(f"{it['no']}. {it['title']}").bold = True
+        para.add_run(f"{it['no']}. {it['title']}" if it["no"] else it["title"]).bold = True
         blocks(it["body"], 1)
     d.add_paragraph(f"{m['sign_label']}: ____________________ {m['signer']}    {m['date_label']}: {m['signed']}")
     section = d.sections[0]
-    section.header.paragraphs[0].text = m["running_head"]
+    section.header.paragraphs[0].text = str(m.get("copy_mark") or m["running_head"])
     section.footer.paragraphs[0].text = m["footer"]
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
+
+
+def render_docx(document: Mapping[str, Any], text: Mapping[str, Any], lang: str = "ru") -> bytes:
+    """The same opinion as a Word document (python-docx)."""
+    return form_docx(opinion_model(document, text, lang))
+
+
+def copy_mark(k: int, n: int, holder: str, lang: str) -> str:
+    """The mark of one numbered copy: "Copy No. k of N — holder" / "Экземпляр № k из N — держатель"."""
+    return (f"Экземпляр № {k} из {n} — {holder}" if lang == "ru" else f"Copy No. {k} of {n} — {holder}")
+
+
+def numbered_copies(model: Mapping[str, Any], holders: Sequence[str], lang: str,
+                    template: str = "opinion.html") -> list[bytes]:
+    """One PDF per copy, each marked :func:`copy_mark` on its first page and in every page head."""
+    n = len(holders)
+    return [render_pdf(form_html({**model, "copy_mark": copy_mark(k + 1, n, h, lang)}, template))
+            for k, h in enumerate(holders)]
 
 
 def render_opinion(document: Mapping[str, Any], text: Mapping[str, Any], lang: str = "ru") -> tuple[bytes, bytes]:

@@ -469,12 +469,22 @@ def run_demo_close(folder: Path, *, seed: int = 2026, scale: float = 1.0) -> Clo
 def run_demo_statutory(folder: Path, *, seed: int = 2026, scale: float = 1.0) -> StatutoryRun:
     """The demo insurer's statutory close at 31.12.2026 (pack kz/2026-02) with the actuarial opinion: inputs and
     configuration into ``folder``, results into ``folder/results`` (the same as ``aktuar statutory close
-    folder/statutory.toml --out folder/results``)."""
-    from aktuar.demo.statutory_inputs import write_demo_statutory_inputs
-    from aktuar.services.statutory import run_statutory_close
+    folder/statutory.toml --out folder/results``); then the opinion on a major transaction into
+    ``folder/transaction`` (``aktuar statutory transaction folder/transaction.toml``) and the independent
+    actuary's opinion into ``folder/independent`` (``aktuar statutory independent folder/independent.toml``)."""
+    from aktuar.demo.statutory_inputs import write_demo_opinion_inputs, write_demo_statutory_inputs
+    from aktuar.services.opinions import run_independent_opinion, run_transaction_opinion
+    from aktuar.services.statutory import StatutoryRun, run_statutory_close
 
     config = write_demo_statutory_inputs(folder, seed=seed, scale=scale)
-    return run_statutory_close(config, folder / "results")
+    run = run_statutory_close(config, folder / "results")
+    when = run.document["valuation_date"]
+    # the opinion on a major transaction (KZ191-MT) and the independent actuary's opinion (KZ191-IND)
+    mt_config, ind_config = write_demo_opinion_inputs(folder, run.files[f"statutory-{when}.json"],
+                                                      run.files[f"opinion-text-{when}.toml"], scale=scale)
+    mt = run_transaction_opinion(mt_config, folder / "transaction")
+    ind = run_independent_opinion(ind_config, folder / "independent")
+    return StatutoryRun(run.close, run.document, {**run.files, **mt.files, **ind.files})
 
 
 def _ulae(runs: list[ClassRun], path: Path, rows: _ClaimRows) -> ULAEResult:

@@ -1,5 +1,7 @@
 """The governed part of ``aktuar demo``: demo users with two-factor login, a coordinated methodology, a valuation
-run taken through prepared → reviewed → approved by three different people, and the audit trail verified.
+run taken through prepared → reviewed → approved by three different people, the information-security registers
+of the demo insurer with the regulators' security reports (``aktuar.demo.isms_demo``), and the audit trail
+verified.
 
 Everything goes through the same services as production (accounts, methodology, valuation, audit): the demo
 logs each user in with a password and a one-time code, so the actors are real sessions, not constructed ones.
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from aktuar.demo.isms_demo import IsmsDemo, run_isms_demo
 from aktuar.security import audit, mfa
 from aktuar.security.context import Actor
 from aktuar.services import accounts, methodology, valuation
@@ -28,6 +31,7 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("yerlan.chief", "Ерлан Жумабаев", ("chief_actuary",)),
     ("gulnara.audit", "Гульнара Искакова", ("internal_auditor",)),
     ("timur.it", "Тимур Абенов", ("it_admin",)),
+    ("asel.ceo", "Асель Каримова", ("management",)),
 )
 OFFICER = ("aigerim.security", "Айгерим Нурланова")
 
@@ -45,6 +49,7 @@ class GovernedDemo:
     audit_records: int
     audit_ok: bool
     credentials_file: Path
+    isms: IsmsDemo | None = None
 
 
 def _enroll_and_login(db: Database, username: str, password: str, now: datetime) -> tuple[Actor, datetime]:
@@ -63,21 +68,24 @@ def run_governed_demo(
     *,
     progress: Progress | None = None,
     now: datetime | None = None,
+    isms: bool = True,
 ) -> GovernedDemo:
-    """Set up a fresh demo data directory under ``folder`` and run the approval workflow on ``claims_csv``."""
+    """Set up a fresh demo data directory under ``folder`` and run the approval workflow on ``claims_csv``; with
+    ``isms`` fill the ISMS registers and write the security reports, the compliance matrix and the regulatory
+    calendar into ``folder/isms``."""
     step = progress or (lambda _s, _d, _t: None)
     data_dir = Path(folder) / "aktuar-data"
     if data_dir.exists():
         shutil.rmtree(data_dir)
     db = Database(Settings(data_dir=data_dir.resolve(), database_url=f"sqlite:///{(data_dir / 'aktuar.sqlite3').resolve()}"))
     try:
-        step("platform: database", 0, 6)
+        step("platform: database", 0, 7)
         upgrade(db)
         t = now or datetime.now(UTC)
         passwords = {name: secrets.token_urlsafe(18) for name, _, _ in (*DEMO_USERS, (*OFFICER, ()))}
         accounts.bootstrap(db, OFFICER[0], OFFICER[1], passwords[OFFICER[0]], now=t, source="demo")
         officer, t = _enroll_and_login(db, OFFICER[0], passwords[OFFICER[0]], t)
-        step("platform: users", 1, 6)
+        step("platform: users", 1, 7)
         actors: dict[str, Actor] = {}
         for name, full_name, roles in DEMO_USERS:
             accounts.create_user(db, officer, name, full_name, passwords[name], roles, now=t)
@@ -85,7 +93,7 @@ def run_governed_demo(
         preparer, reviewer, chief = actors["daniyar.actuary"], actors["saule.actuary"], actors["yerlan.chief"]
         auditor = actors["gulnara.audit"]
 
-        step("platform: methodology", 2, 6)
+        step("platform: methodology", 2, 7)
         params = {"default": {"method": "mack", "sigma": "mack"},
                   "classes": {"Property": {"method": "chainladder"}}}
         m = methodology.create(db, preparer, "Методика оценки страховых резервов / Reserving methodology", "2026.1",
@@ -94,18 +102,25 @@ def run_governed_demo(
         methodology.submit(db, chief, m.id, reporting_date + timedelta(days=10))
         methodology.coordinate(db, chief, m.id, reporting_date + timedelta(days=20), "ARDFM demo reference 1/2026")
 
-        step("platform: import and run", 3, 6)
+        step("platform: import and run", 3, 7)
         ds = valuation.import_dataset(db, preparer, claims_csv, "claims", now=t)
         run = valuation.prepare_run(
             db, preparer, reporting_date, None, m.id, {"claims": ds.id},
             {"segment_columns": ["class"], "measure": "paid", "origin_grain": "Y", "development_grain": "Y"}, now=t,
         )
-        step("platform: review and approval", 4, 6)
+        step("platform: review and approval", 4, 7)
         valuation.review(db, reviewer, run.id, comment="factors and large losses checked")
         run = valuation.approve(db, chief, run.id)
         rep = valuation.reproduce_run(db, auditor, run.id)
 
-        step("platform: audit trail", 5, 6)
+        step("platform: information security", 5, 7)
+        isms_result = None
+        if isms:
+            isms_result = run_isms_demo(db, officer=officer, it=actors["timur.it"], chief=chief,
+                                        ceo=actors["asel.ceo"], out=Path(folder) / "isms",
+                                        now=max(t, datetime.now(UTC)))
+
+        step("platform: audit trail", 6, 7)
         with db.session() as s:
             report = audit.verify(s, data_dir=data_dir)
         creds = data_dir / "DEMO-CREDENTIALS.txt"
@@ -116,12 +131,12 @@ def run_governed_demo(
             encoding="utf-8",
         )
         creds.chmod(0o600)
-        step("platform: done", 6, 6)
+        step("platform: done", 7, 7)
         return GovernedDemo(
             data_dir=data_dir, run_id=run.id, status=run.status, prepared_by=run.created_by,
             reviewed_by=run.reviewed_by or "", approved_by=run.approved_by or "",
             results_sha256=run.results_sha256 or "", reproduced=rep.identical,
-            audit_records=report.records, audit_ok=report.ok, credentials_file=creds,
+            audit_records=report.records, audit_ok=report.ok, credentials_file=creds, isms=isms_result,
         )
     finally:
         db.dispose()

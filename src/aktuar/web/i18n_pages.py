@@ -230,3 +230,7 @@ PAGES: dict[str, dict[str, str]] = {
     "mfa.codes": {"ru": "Коды восстановления (показываются один раз; сохраните их в надёжном месте):",
                   "en": "Recovery codes (shown once; keep them somewhere safe):"},
 }
+
+from aktuar.web.i18n_isms import ISMS  # noqa: E402 - the information-security pages' texts
+
+PAGES.update(ISMS)
