@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from aktuar import __version__
-from aktuar.cli_common import fail
+from aktuar.cli_common import fail, step_progress
 from aktuar.errors import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -152,13 +152,7 @@ def demo(
     from aktuar.services.demo import run_demo
 
     try:
-        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
-            task = bar.add_task("demo", total=None)
-
-            def progress(step: str, done: int, total: int) -> None:
-                bar.update(task, description=step, completed=done, total=total)
-
+        with step_progress("demo") as progress:
             result = run_demo(folder, seed=seed, progress=progress)
     except InputError as exc:
         _fail(exc)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
@@ -14,6 +14,21 @@ from aktuar.security.context import Actor
 from aktuar.store.db import Database, Settings
 
 err = Console(stderr=True)
+
+
+@contextmanager
+def step_progress(description: str, *, quiet: bool = False) -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich progress bar on stderr (only on a terminal) and its callback ``progress(step, done, total)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
+        task = bar.add_task(description, total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step or description, completed=done, total=total)
+
+        yield progress
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from aktuar.cli_common import fail
+from aktuar.cli_common import fail, step_progress
 from aktuar.errors import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="IFRS 17 measurement (ARDFM Resolution No. 84).")
@@ -31,13 +30,7 @@ def measure(
     from aktuar.services.ifrs17 import run_close
 
     try:
-        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
-            task = bar.add_task("IFRS 17", total=None)
-
-            def progress(step: str, done: int, total: int) -> None:
-                bar.update(task, description=step, completed=done, total=total)
-
+        with step_progress("IFRS 17", quiet=quiet) as progress:
             close = run_close(config, out_dir, progress=progress, scheduler=scheduler)
     except InputError as exc:
         fail(str(exc))

@@ -8,10 +8,9 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from aktuar.cli_common import fail
+from aktuar.cli_common import fail, step_progress
 from aktuar.errors import InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -34,13 +33,7 @@ def close(
     from aktuar.services.statutory import run_statutory_close
 
     try:
-        with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=err, transient=True, disable=quiet or not err.is_terminal) as bar:
-            task = bar.add_task("statutory close", total=None)
-
-            def progress(step: str, done: int, total: int) -> None:
-                bar.update(task, description=step, completed=done, total=total)
-
+        with step_progress("statutory close", quiet=quiet) as progress:
             run = run_statutory_close(config, out_dir, progress=progress, opinion=opinion)
     except InputError as exc:
         fail(str(exc))

@@ -7,13 +7,11 @@ documented in docs/ifrs17.md.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any
 
-from aktuar.errors import InputError
+from aktuar.services.config_files import ConfigReader, read_toml
 
 APPROACHES = ("paa", "gmm")
 RESERVING_METHODS = ("mack", "chainladder")
@@ -120,102 +118,15 @@ class CloseConfig:
         return tuple(p.name for p in self.paa) + tuple(p.name for p in self.gmm)
 
 
-class _Reader:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.base = path.parent
-
-    def error(self, key: str, message: str) -> InputError:
-        return InputError(message, file=str(self.path), column=key)
-
-    def take(self, table: dict[str, Any], key: str, where: str, kind: type | tuple[type, ...], default: Any = ...,
-             ) -> Any:
-        full = f"{where}.{key}" if where else key
-        if key not in table:
-            if default is ...:
-                raise self.error(full, f"the key '{full}' is missing: add it to the configuration")
-            return default
-        value = table[key]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or (kind in (float, int) and isinstance(value, bool)):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            raise self.error(full, f"'{full}' must be a {names}, not {value!r}")
-        return value
-
-    def number(self, table: dict[str, Any], key: str, where: str, default: Any = ..., *, low: float | None = None,
-               high: float | None = None, what: str = "") -> Any:
-        value = self.take(table, key, where, float, default)
-        if value is None or value is default:
-            return value
-        full = f"{where}.{key}" if where else key
-        if (low is not None and value < low) or (high is not None and value > high):
-            rng = f"between {low} and {high}" if low is not None and high is not None else (
-                f"at least {low}" if low is not None else f"at most {high}")
-            raise self.error(full, f"'{full}' = {value} is out of range: it must be {rng}{what}")
-        return value
-
-    def rates(self, table: dict[str, Any], key: str, where: str, default: tuple[float, ...]) -> tuple[float, ...]:
-        """A list of rates between 0 and 1 (e.g. lapse by policy year), or one rate."""
-        full = f"{where}.{key}" if where else key
-        value = table.get(key, list(default))
-        values = value if isinstance(value, list) else [value]
-        out = []
-        for v in values:
-            if isinstance(v, bool) or not isinstance(v, int | float) or not 0.0 <= float(v) <= 1.0:
-                raise self.error(full, f"'{full}' must be a rate between 0 and 1 or a list of them, not {v!r}")
-            out.append(float(v))
-        return tuple(out)
-
-    def file(self, table: dict[str, Any], key: str, where: str) -> Path:
-        name: str = self.take(table, key, where, str)
-        p = (self.base / name).resolve()
-        if not p.is_file():
-            full = f"{where}.{key}" if where else key
-            raise self.error(full, f"the file '{name}' named by '{full}' does not exist (relative to the "
-                                   f"configuration's folder {self.base})")
-        return p
-
-    def date(self, value: Any, full: str) -> date:
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        if isinstance(value, str):
-            from aktuar.data.readers import parse_date_text
-
-            try:
-                return parse_date_text(value)
-            except InputError:
-                pass
-        raise self.error(full, f"{value!r} is not a date: write it as 2026-12-31")
-
-    def check_keys(self, table: dict[str, Any], where: str, allowed: set[str]) -> None:
-        unknown = sorted(set(table) - allowed)
-        if unknown:
-            full = f"{where}.{unknown[0]}" if where else unknown[0]
-            raise self.error(full, f"unknown key '{full}': the keys here are {', '.join(sorted(allowed))}")
-
-
 def load_config(path: str | Path) -> CloseConfig:
     """Read and validate a close configuration (TOML)."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("the configuration file does not exist: give the path of a .toml file", file=str(path))
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError("the configuration is not UTF-8 text", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
-    r = _Reader(p)
+    p, raw = read_toml(path)
+    r = ConfigReader(p)
     r.check_keys(raw, "", {"entity", "currency", "opening_date", "reporting_dates", "confidence_level",
                            "correlation", "oci_option", "curves", "group_register", "portfolio", "reinsurance",
                            "scenario"})
     entity = r.take(raw, "entity", "", str)
-    currency = r.take(raw, "currency", "", str, "KZT")
-    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
-        raise r.error("currency", f"'{currency}' is not an ISO 4217 code: write three capital letters (KZT)")
+    currency = r.currency(raw)
     dates_raw = r.take(raw, "reporting_dates", "", list)
     if not dates_raw:
         raise r.error("reporting_dates", "give at least one reporting date, e.g. [\"2026-12-31\"]")

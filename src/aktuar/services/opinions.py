@@ -46,14 +46,13 @@ import datetime as _dt
 import hashlib
 import json
 import math
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aktuar.errors import InputError
-from aktuar.services.ifrs17_config import _Reader
+from aktuar.services.config_files import ConfigReader, read_toml
 
 MT_SCHEMA = "aktuar-opinion-mt/1"
 IND_SCHEMA = "aktuar-opinion-ind/1"
@@ -81,19 +80,7 @@ class OpinionRun:
     files: dict[str, Path]
 
 
-def _read_toml(path: str | Path, what: str) -> tuple[Path, dict[str, Any]]:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"the {what} does not exist: give the path of a .toml file", file=str(path))
-    try:
-        return p, tomllib.loads(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError(f"the {what} is not UTF-8 text", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
-
-
-def _texts(r: _Reader, table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+def _texts(r: ConfigReader, table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     v = table.get(key, [])
     full = f"{where}.{key}" if where else key
     if isinstance(v, str):
@@ -103,7 +90,7 @@ def _texts(r: _Reader, table: dict[str, Any], key: str, where: str) -> tuple[str
     return tuple(x for x in v if x.strip())
 
 
-def _words(r: _Reader, raw: Any, where: str, allowed: Sequence[str]) -> dict[str, Any]:
+def _words(r: ConfigReader, raw: Any, where: str, allowed: Sequence[str]) -> dict[str, Any]:
     """A table of the actuary's words (texts), ``copies`` (whole number), ``signed_date`` (a date) and
     ``copy_holders`` (texts)."""
     if not isinstance(raw, dict):
@@ -133,7 +120,7 @@ def _words(r: _Reader, raw: Any, where: str, allowed: Sequence[str]) -> dict[str
     return out
 
 
-def _load_statutory_document(r: _Reader, table: dict[str, Any], key: str, where: str = "") -> tuple[Path,
+def _load_statutory_document(r: ConfigReader, table: dict[str, Any], key: str, where: str = "") -> tuple[Path,
                                                                                                       dict[str, Any]]:
     p = r.file(table, key, where)
     full = f"{where}.{key}" if where else key
@@ -333,8 +320,8 @@ def _read_objects(path: Path) -> tuple[InsuredObject, ...]:
 
 def load_transaction(path: str | Path) -> Transaction:
     """Read and validate a major-transaction configuration (TOML; objects inline or in a CSV/XLSX)."""
-    p, raw = _read_toml(path, "transaction configuration")
-    r = _Reader(p)
+    p, raw = read_toml(path, "transaction configuration")
+    r = ConfigReader(p)
     r.check_keys(raw, "", {"id", "opinion_date", "statutory_results", "objects", "object", "insurer", "actuary",
                            "data_provided", "materials", "contract", "reinsurance", "capacity", "opinion"})
     tid = r.take(raw, "id", "", str).strip()
@@ -662,7 +649,7 @@ class IndependentConfig:
     text_file: Path | None = None
 
 
-def _actuary_entry(r: _Reader, raw: Any, where: str, registry: str) -> dict[str, Any]:
+def _actuary_entry(r: ConfigReader, raw: Any, where: str, registry: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise r.error(where, f"'{where}' must be a table describing the actuary")
     r.check_keys(raw, where, ACTUARY_KEYS)
@@ -707,8 +694,8 @@ def load_independent(path: str | Path) -> IndependentConfig:
     """Read and validate an independent-verification configuration (TOML)."""
     from aktuar.services.statutory_config import load_opinion_text
 
-    p, raw = _read_toml(path, "independent verification configuration")
-    r = _Reader(p)
+    p, raw = read_toml(path, "independent verification configuration")
+    r = ConfigReader(p)
     r.check_keys(raw, "", {"organization", "reporting_year", "verification", "verification_start",
                            "verification_end", "inhouse_results", "inhouse_text", "statutory_config", "materiality",
                            "materiality_amount", "registry", "independent", "inhouse", "engagement", "opinion",
@@ -757,8 +744,8 @@ def load_independent(path: str | Path) -> IndependentConfig:
     text_file = None
     if "text_file" in raw:
         text_file = r.file(raw, "text_file", "")
-        tp, traw = _read_toml(text_file, "independent opinion text file")
-        tr = _Reader(tp)
+        tp, traw = read_toml(text_file, "independent opinion text file")
+        tr = ConfigReader(tp)
         tr.check_keys(traw, "", {"opinion"})
         words.update(_words(tr, traw.get("opinion", {}), "opinion", IND_WORDS))
     inhouse_words = load_opinion_text(r.file(raw, "inhouse_text", "")) if "inhouse_text" in raw else {}

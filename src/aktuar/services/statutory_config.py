@@ -8,14 +8,12 @@ documented in docs/statutory-close.md.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from aktuar.errors import InputError
-from aktuar.services.ifrs17_config import _Reader
+from aktuar.services.config_files import ConfigReader, read_toml
 
 IBNR_METHODS = ("chainladder", "bf")
 OPINION_TEXT_KEYS = (
@@ -114,11 +112,11 @@ class StatutoryConfig:
         raise KeyError(name)
 
 
-def _optional_file(r: _Reader, table: dict[str, Any], key: str, where: str) -> Path | None:
+def _optional_file(r: ConfigReader, table: dict[str, Any], key: str, where: str) -> Path | None:
     return r.file(table, key, where) if key in table else None
 
 
-def _opinion_table(r: _Reader, raw: Any, where: str) -> dict[str, Any]:
+def _opinion_table(r: ConfigReader, raw: Any, where: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise r.error(where, f"'{where}' must be a table of texts ([opinion])")
     r.check_keys(raw, where, set(OPINION_TEXT_KEYS) | {"text_file"})
@@ -148,36 +146,20 @@ def _opinion_table(r: _Reader, raw: Any, where: str) -> dict[str, Any]:
 def load_opinion_text(path: str | Path) -> dict[str, Any]:
     """The actuary's editable texts of the opinion: a TOML file with an ``[opinion]`` table (the file written
     next to the results as ``opinion-text-<date>.toml``)."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("the opinion text file does not exist", file=str(path))
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(f"not valid UTF-8 TOML: {exc}", file=str(path)) from None
-    r = _Reader(p)
+    p, raw = read_toml(path, "opinion text")
+    r = ConfigReader(p)
     r.check_keys(raw, "", {"opinion"})
     return _opinion_table(r, raw.get("opinion", {}), "opinion")
 
 
 def load_config(path: str | Path) -> StatutoryConfig:
     """Read and validate a statutory close configuration (TOML)."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("the configuration file does not exist: give the path of a .toml file", file=str(path))
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise InputError("the configuration is not UTF-8 text", file=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
-    r = _Reader(p)
+    p, raw = read_toml(path)
+    r = ConfigReader(p)
     r.check_keys(raw, "", {"entity", "currency", "valuation_date", "pack", "pack_overrides", "pack_override_reason",
                            "files", "expense_years", "class", "osns", "life", "assets", "opinion"})
     entity = r.take(raw, "entity", "", str)
-    currency = r.take(raw, "currency", "", str, "KZT")
-    if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
-        raise r.error("currency", f"'{currency}' is not an ISO 4217 code: write three capital letters (KZT)")
+    currency = r.currency(raw)
     if "valuation_date" not in raw:
         raise r.error("valuation_date", "the key 'valuation_date' is missing: add e.g. valuation_date = \"2026-12-31\"")
     valuation = r.date(raw["valuation_date"], "valuation_date")
