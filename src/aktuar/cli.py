@@ -194,6 +194,9 @@ def demo(
             f"audit trail: {g.audit_records} records, {'verified' if g.audit_ok else 'DOES NOT VERIFY'}."
         )
         out.print(f"  try: AKTUAR_DATA_DIR={g.data_dir} aktuar audit verify   (demo accounts: {g.credentials_file})")
+        if g.ifrs17_run_id is not None:
+            out.print(f"Governed IFRS 17 close run #{g.ifrs17_run_id} ({g.ifrs17_status}, results sha256 "
+                      f"{g.ifrs17_results_sha256[:16]}…); re-run reproduces it: {'yes' if g.ifrs17_reproduced else 'NO'}")
         i = g.isms
         if i is not None:
             out.print(f"Information security {i.year}: registers filled ({i.incidents} incidents, {i.evidence_files} "

@@ -127,10 +127,13 @@ def _print_run(v: Any) -> None:
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV, XLSX or Parquet file.")],
-    kind: Annotated[str, typer.Option(help="triangle (wide or long), claims (transactions) or exposure.")] = "triangle",
+    file: Annotated[Path, typer.Argument(help="CSV, XLSX or Parquet file; for --kind ifrs17 a ZIP or a folder with "
+                                              "ifrs17.toml and the files it names.")],
+    kind: Annotated[str, typer.Option(help="triangle (wide or long), claims (transactions), exposure or ifrs17 "
+                                           "(an IFRS 17 close package).")] = "triangle",
 ) -> None:
-    """Import a data file: validated, stored by its SHA-256 in the data directory, recorded (atomic)."""
+    """Import a data file (or IFRS 17 close package): validated, stored by its SHA-256 in the data directory,
+    recorded (atomic). A folder given with --kind ifrs17 is zipped deterministically first."""
     from aktuar.services import valuation as val
 
     with session_actor() as (db, actor):
@@ -158,7 +161,8 @@ def datasets() -> None:
 def prepare(
     reporting_date: Annotated[str, typer.Option("--date", help="Reporting date, yyyy-mm-dd.")],
     methodology: Annotated[str, typer.Option(help="Methodology id or name@version.")],
-    input_: Annotated[list[str], typer.Option("--input", help="role=dataset id: triangle=1, claims=2, exposure=3.")],
+    input_: Annotated[list[str], typer.Option("--input", help="role=dataset id: triangle=1, claims=2, exposure=3; "
+                                                             "ifrs17=4 with an IFRS 17 methodology.")],
     class_: Annotated[list[str] | None, typer.Option("--class", help="Class in scope (repeat); all if none.")] = None,
     segment: Annotated[list[str] | None, typer.Option(help="Segment column of the input (repeat).")] = None,
     incremental: Annotated[bool, typer.Option("--incremental", help="Triangle values are incremental.")] = False,
@@ -229,7 +233,8 @@ def show(
         if v.results_sha256:
             ok, why = val.verify_results(db, actor, run_id)
             (out if ok else err).print(("[green]✓[/] " if ok else "[bold red]✗[/] ") + why)
-        qs = list(quantity or ["latest", "ultimate", "ibnr", "se"])
+        default = ["lrc", "loss_component", "lic", "csm"] if v.engine == "ifrs17" else ["latest", "ultimate", "ibnr", "se"]
+        qs = list(quantity or default)
         rows = val.run_results(db, actor, run_id, quantities=qs, segments=class_)
         if rows:
             t = Table(title="results")
@@ -279,7 +284,8 @@ def reject(run_id: Annotated[int, typer.Argument()],
 
 @app.command()
 def export(run_id: Annotated[int, typer.Argument()],
-           out_path: Annotated[Path, typer.Option("--out", help="File to write: .csv or .json")]) -> None:
+           out_path: Annotated[Path, typer.Option("--out", help="File to write: .csv or .json; .xlsx (the IFRS 17 "
+                                                                "workbook) for an IFRS 17 run")]) -> None:
     """Export a run's results with its status, approvals and hashes (audited as a report export)."""
     from aktuar.services import valuation as val
 

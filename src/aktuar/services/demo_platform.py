@@ -50,6 +50,10 @@ class GovernedDemo:
     audit_ok: bool
     credentials_file: Path
     isms: IsmsDemo | None = None
+    ifrs17_run_id: int | None = None  # the IFRS 17 close as a governed run (when the demo wrote its folder)
+    ifrs17_status: str = ""
+    ifrs17_results_sha256: str = ""
+    ifrs17_reproduced: bool = False
 
 
 def _enroll_and_login(db: Database, username: str, password: str, now: datetime) -> tuple[Actor, datetime]:
@@ -112,6 +116,7 @@ def run_governed_demo(
         valuation.review(db, reviewer, run.id, comment="factors and large losses checked")
         run = valuation.approve(db, chief, run.id)
         rep = valuation.reproduce_run(db, auditor, run.id)
+        close_run, close_rep = _ifrs17_run(db, Path(folder) / "ifrs17", preparer, reviewer, chief, auditor, t)
 
         step("platform: information security", 5, 7)
         isms_result = None
@@ -137,6 +142,31 @@ def run_governed_demo(
             reviewed_by=run.reviewed_by or "", approved_by=run.approved_by or "",
             results_sha256=run.results_sha256 or "", reproduced=rep.identical,
             audit_records=report.records, audit_ok=report.ok, credentials_file=creds, isms=isms_result,
+            ifrs17_run_id=close_run.id if close_run else None, ifrs17_status=close_run.status if close_run else "",
+            ifrs17_results_sha256=(close_run.results_sha256 or "") if close_run else "",
+            ifrs17_reproduced=bool(close_rep and close_rep.identical),
         )
     finally:
         db.dispose()
+
+
+def _ifrs17_run(db: Database, folder: Path, preparer: Actor, reviewer: Actor, chief: Actor, auditor: Actor,
+                t: datetime) -> tuple[valuation.RunView | None, valuation.ReproduceReport | None]:
+    """The demo close folder (written by ``run_demo``) as an ``ifrs17`` dataset, measured under a coordinated
+    IFRS 17 methodology, reviewed, approved and reproduced by four different people; nothing without the folder."""
+    from aktuar.services.ifrs17_config import load_config
+
+    config = folder / "ifrs17.toml"
+    if not config.is_file():
+        return None, None
+    when = load_config(config).reporting_dates[-1]
+    m = methodology.create(db, preparer, "Методика оценки по МСФО 17 / IFRS 17 measurement methodology", "2026.1",
+                           parameters={"engine": "ifrs17"}, now=t,
+                           description="PAA (non-life) and GMM (life) per the close configuration ifrs17.toml")
+    methodology.submit(db, chief, m.id, when + timedelta(days=10))
+    methodology.coordinate(db, chief, m.id, when + timedelta(days=20), "ARDFM demo reference 2/2026")
+    ds = valuation.import_dataset(db, preparer, folder, "ifrs17", now=t)
+    run = valuation.prepare_run(db, preparer, when, None, m.id, {"ifrs17": ds.id}, now=t)
+    valuation.review(db, reviewer, run.id, comment="balances, reconciliations and CSM release checked")
+    run = valuation.approve(db, chief, run.id)
+    return run, valuation.reproduce_run(db, auditor, run.id)

@@ -215,6 +215,8 @@ def normalize_parameters(params: dict[str, Any]) -> dict[str, Any]:
     A bootstrap needs a seed: a run must reproduce bit for bit."""
     if not isinstance(params, dict):
         raise InputError("the parameters must be a JSON object")
+    if "engine" in params:
+        return _engine_parameters(params)
     if set(params) <= {"default", "classes"} and params:
         default = params.get("default", {})
         classes = params.get("classes", {})
@@ -233,6 +235,33 @@ def normalize_parameters(params: dict[str, Any]) -> dict[str, Any]:
         if req.method == "bootstrap" and req.seed is None:
             raise InputError(f"{where}: the bootstrap needs a seed so that every run reproduces bit for bit")
     return norm
+
+
+ENGINES: dict[str, str] = {
+    "reserving": "claims reserving by class (the default: reserving options under 'default' and 'classes')",
+    "ifrs17": "the IFRS 17 close of a package (dataset kind 'ifrs17'): its measurement choices are in its "
+              "ifrs17.toml",
+}
+
+
+def _engine_parameters(params: dict[str, Any]) -> dict[str, Any]:
+    """``{"engine": "ifrs17"}``: a methodology of the IFRS 17 close (no reserving options); ``"reserving"`` is the
+    default engine and takes the reserving options as usual."""
+    engine = params["engine"]
+    if engine not in ENGINES:
+        raise InputError(f"parameters: unknown engine {engine!r}; the engines are {', '.join(ENGINES)}")
+    rest = {k: v for k, v in params.items() if k != "engine"}
+    if engine == "reserving":
+        return normalize_parameters(rest)
+    if rest:
+        raise InputError(f"parameters: a methodology of engine '{engine}' has no other parameters "
+                         f"({', '.join(sorted(rest))}): the close's choices are in its ifrs17.toml")
+    return {"engine": engine}
+
+
+def engine_of(params: dict[str, Any]) -> str:
+    """The engine of a methodology's (normalized) parameters: ``reserving`` unless stated."""
+    return str(params.get("engine", "reserving"))
 
 
 def config_for(params: dict[str, Any], label: str) -> dict[str, Any]:

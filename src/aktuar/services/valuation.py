@@ -32,13 +32,15 @@ Workflow (separation of duties)
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import platform
 import socket
 import subprocess
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from importlib import metadata
@@ -63,6 +65,7 @@ from aktuar.services.methodology import (
     canonical,
     config_for,
     database_errors,
+    engine_of,
     guarded,
     normalize_parameters,
     request_from_dict,
@@ -71,22 +74,24 @@ from aktuar.services.methodology import (
     worker_id,
 )
 from aktuar.store.db import Database
-from aktuar.store.models import AuditEvent, Dataset, Methodology, Run, RunInput, RunResult
+from aktuar.store.models import AuditEvent, Dataset, Methodology, Run, RunDocument, RunInput, RunResult
 
 __all__ = [
     "DatabaseUnavailable", "ImmutableError", "SeparationOfDuties", "WorkflowError", "IntegrityFailure",
     "DatasetView", "RunView", "ResultRow", "Difference", "ReproduceReport", "CompareRow", "Comparison",
     "RecoverReport", "import_dataset", "list_datasets", "prepare_run", "restart_run", "review", "approve",
     "reject", "reproduce_run", "verify_results", "compare_runs", "recover", "list_runs", "get_run",
-    "run_results", "results_sha256", "environment", "code_version", "install_result_triggers",
+    "run_results", "run_documents", "results_sha256", "environment", "code_version", "install_result_triggers",
 ]
 
 KINDS: dict[str, str] = {
     "triangle": "a wide or long triangle (origin × development)",
     "claims": "claim transactions (accident_date, transaction_date, paid, …)",
     "exposure": "exposure by origin (origin, segment columns, exposure)",
+    "ifrs17": "an IFRS 17 close package: a ZIP (or folder) with ifrs17.toml and the files it names",
 }
-ROLES: dict[str, str] = {"triangle": "triangle", "claims": "claims", "exposure": "exposure"}  # role → kind
+ROLES: dict[str, str] = {"triangle": "triangle", "claims": "claims", "exposure": "exposure",
+                         "ifrs17": "ifrs17"}  # role → kind
 DATA_DEFAULTS: dict[str, Any] = {
     "cumulative": True, "segment_columns": [], "measure": "paid", "origin_grain": "Y", "development_grain": "Y",
     "origin_basis": "accident",
@@ -197,6 +202,10 @@ def validate_dataset(path: Path, kind: str, filename: str | None = None) -> tupl
     name = filename or str(path)
     if kind not in KINDS:
         raise InputError(f"unknown dataset kind '{kind}': use one of {', '.join(KINDS)}")
+    if kind == "ifrs17":
+        from aktuar.services.ifrs17_runs import validate_package
+
+        return validate_package(path, name)
     try:
         table = dc_replace(read_table(path), file=name)
         lower = {c.strip().lower() for c in table.columns}
@@ -243,8 +252,19 @@ def import_dataset(db: Database, actor: Actor, path: Path | str, kind: str, *,
         if kind not in KINDS:
             raise InputError(f"unknown dataset kind '{kind}': use one of {', '.join(KINDS)}")
         folder = datasets_dir(db)
-        sha, stored, size, info, created = store_file(
-            path, folder, max_bytes=MAX_DATASET_BYTES, validate=lambda tmp: validate_dataset(tmp, kind, str(path)))
+        source, filename = path, path.name
+        with contextlib.ExitStack() as stack:
+            if kind == "ifrs17":
+                from aktuar.services.ifrs17_runs import is_package_source, pack_folder
+
+                if is_package_source(path):  # a folder (or its ifrs17.toml): zipped deterministically first
+                    tmp_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="aktuar-pack-")))
+                    base = path if path.is_dir() else path.parent
+                    source = pack_folder(path, tmp_dir / f"{base.resolve().name or 'ifrs17'}.zip")
+                    filename = source.name
+            sha, stored, size, info, created = store_file(
+                source, folder, max_bytes=MAX_DATASET_BYTES,
+                validate=lambda tmp: validate_dataset(tmp, kind, str(path)))
         assert info is not None
         fmt, rows = info
         try:
@@ -257,13 +277,13 @@ def import_dataset(db: Database, actor: Actor, path: Path | str, kind: str, *,
                     audit.record(s, actor, "business", "dataset.import", object=f"dataset:{existing.id}",
                                  details={"sha256": sha, "file": path.name, "kind": kind, "reused": True})
                     return _dataset_view(db, existing, created=False)
-                d = Dataset(sha256=sha, kind=kind, format=fmt, filename=path.name[:300],
+                d = Dataset(sha256=sha, kind=kind, format=fmt, filename=filename[:300],
                             stored_path=str(stored.relative_to(db.settings.data_dir)), size_bytes=size, rows=rows,
                             imported_by=actor.username, imported_at=now or datetime.now(UTC))
                 s.add(d)
                 s.flush()
                 audit.record(s, actor, "business", "dataset.import", object=f"dataset:{d.id}",
-                             details={"sha256": sha, "file": path.name, "kind": kind, "format": fmt, "rows": rows,
+                             details={"sha256": sha, "file": filename, "kind": kind, "format": fmt, "rows": rows,
                                       "bytes": size})
                 return _dataset_view(db, d, created=True)
         except IntegrityError:  # the same content imported concurrently: use that one
@@ -313,15 +333,19 @@ def _value(v: Any) -> float | None:
     return 0.0 if f == 0 else f  # one zero: databases need not keep the sign of -0.0
 
 
-def results_document(rows: Sequence[ResultRow]) -> dict[str, Any]:
-    """The canonical results document: every number addressed by (class, method, origin, quantity)."""
-    return {"schema": RESULTS_SCHEMA,
-            "rows": sorted([r.segment, r.method, r.origin, r.quantity, _value(r.value)] for r in rows)}
+def results_document(rows: Sequence[ResultRow], documents: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The canonical results document: every number addressed by (class, method, origin, quantity) and, for a
+    run that produced documents (an IFRS 17 close), the SHA-256 of each document's text by name."""
+    doc: dict[str, Any] = {"schema": RESULTS_SCHEMA,
+                           "rows": sorted([r.segment, r.method, r.origin, r.quantity, _value(r.value)] for r in rows)}
+    if documents:
+        doc["documents"] = sorted([name, sha256_text(text)] for name, text in documents.items())
+    return doc
 
 
-def results_sha256(rows: Sequence[ResultRow]) -> str:
+def results_sha256(rows: Sequence[ResultRow], documents: Mapping[str, str] | None = None) -> str:
     """SHA-256 of the canonical JSON of :func:`results_document` (floats at full precision)."""
-    return sha256_text(canonical(results_document(rows)))
+    return sha256_text(canonical(results_document(rows, documents)))
 
 
 def _rows_of(result: Any, s: int, method: str) -> list[ResultRow]:
@@ -363,11 +387,18 @@ class _Computed:
     segments: int
     input_format: str
     warnings: int
+    documents: dict[str, str] = field(default_factory=dict)  # name → text (IFRS 17 disclosure documents)
 
 
 def compute(parameters: dict[str, Any], scope: dict[str, Any], files: dict[str, Path], reporting_date: date,
             progress: Progress | None = None) -> _Computed:
-    """The results of a run from its stored input files (pure: depends only on the arguments)."""
+    """The results of a run from its stored input files (pure: depends only on the arguments); the engine of
+    the run's methodology (``parameters["engine"]``) chooses the computation."""
+    if parameters.get("engine") == "ifrs17":
+        from aktuar.services.ifrs17_runs import measure_package
+
+        m = measure_package(files["ifrs17"], reporting_date, progress)
+        return _Computed([ResultRow(*r) for r in m.rows], m.portfolios, "package", m.warnings, m.documents)
     from aktuar.services.inputs import TriangleSpec, load_exposure, load_triangle
     from aktuar.services.reserving import run_reserving
 
@@ -446,6 +477,11 @@ class RunView:
     failure_reason: str | None
     restart_of: int | None
     n_results: int = 0
+
+    @property
+    def engine(self) -> str:
+        """``reserving`` or ``ifrs17`` (the engine of the run's methodology)."""
+        return str(self.parameters.get("engine", "reserving"))
 
 
 def _opt_utc(t: datetime | None) -> datetime | None:
@@ -581,8 +617,6 @@ def prepare_run(
         unknown = sorted(set(inputs) - set(ROLES))
         if unknown:
             raise InputError(f"unknown input role(s) {', '.join(unknown)}: the roles are {', '.join(ROLES)}")
-        if ("triangle" in inputs) == ("claims" in inputs):
-            raise InputError("a run needs exactly one of the inputs 'triangle' or 'claims'")
         with db.session() as s:
             from aktuar.services.methodology import _find
 
@@ -591,6 +625,23 @@ def prepare_run(
                 raise WorkflowError(f"methodology {m.name}@{m.version} is {m.status}: a run uses a methodology "
                                     "coordinated with the regulator (or is marked as a test run)")
             reserving = json.loads(m.parameters)
+            engine = engine_of(reserving)
+            if engine == "ifrs17":
+                if set(inputs) != {"ifrs17"}:
+                    raise InputError(f"methodology {m.name}@{m.version} measures an IFRS 17 close: the run needs "
+                                     "exactly the input ifrs17=<dataset id> (a dataset of kind 'ifrs17')")
+                if sc["classes"]:
+                    raise InputError("an IFRS 17 close measures every portfolio of its package together (the risk "
+                                     "adjustment is diversified across them): leave the scope empty")
+                if overrides is not None or data != DATA_DEFAULTS:
+                    raise InputError("the data options and reserving overrides apply to reserving runs: an IFRS 17 "
+                                     "close takes its options from its ifrs17.toml")
+            else:
+                if "ifrs17" in inputs:
+                    raise InputError(f"the input 'ifrs17' needs a methodology of engine 'ifrs17' (parameters "
+                                     f"{{\"engine\": \"ifrs17\"}}); {m.name}@{m.version} is a reserving methodology")
+                if ("triangle" in inputs) == ("claims" in inputs):
+                    raise InputError("a run needs exactly one of the inputs 'triangle' or 'claims'")
             if overrides is not None:
                 if not is_test:
                     raise InputError("a run uses its methodology's reserving options; overriding them is allowed "
@@ -612,10 +663,14 @@ def prepare_run(
                 meta[role] = (ds.id, ds.sha256)
             for role, (ds_id2, sha) in meta.items():
                 _check_file(files[role], sha, ds_id2)
-            effective = {"data": data, "reserving": reserving,
-                         "overrides": None if overrides is None else normalize_parameters(overrides),
-                         "methodology": {"id": m.id, "name": m.name, "version": m.version,
-                                         "parameters_sha256": m.parameters_sha256}}
+            identity = {"id": m.id, "name": m.name, "version": m.version, "parameters_sha256": m.parameters_sha256}
+            effective: dict[str, Any]
+            if engine == "ifrs17":
+                effective = {"engine": "ifrs17", "methodology": identity}
+            else:
+                effective = {"data": data, "reserving": reserving,
+                             "overrides": None if overrides is None else normalize_parameters(overrides),
+                             "methodology": identity}
             return m.id, effective, sc, files, meta
 
     m_id, effective, sc, files, meta = guarded(db, actor, "run.prepare", "run:new", plan,
@@ -648,10 +703,11 @@ def prepare_run(
     except BaseException as exc:
         _mark_failed(db, actor, run_id, exc)
         raise
-    digest = results_sha256(computed.rows)
+    digest = results_sha256(computed.rows, computed.documents)
     try:
         with database_errors(), db.session() as s:
             _insert_results(s, run_id, computed.rows)
+            _insert_documents(s, run_id, computed.documents)
             done = _rowcount(s, update(Run).where(Run.id == run_id, Run.status == "running")
                              .values(status="prepared", results_sha256=digest, worker=None))
             if done != 1:
@@ -659,6 +715,8 @@ def prepare_run(
                                     "it was computing): restart it")
             audit.record(s, actor, "business", "run.prepare", object=f"run:{run_id}",
                          details={"results_sha256": digest, "rows": len(computed.rows),
+                                  **({"documents": {n: sha256_text(t) for n, t in computed.documents.items()}}
+                                     if computed.documents else {}),
                                   "segments": computed.segments, "warnings": computed.warnings,
                                   "input_format": computed.input_format})
             return _run_view(s, s.get(Run, run_id))  # type: ignore[arg-type]
@@ -681,6 +739,14 @@ def _insert_results(s: Session, run_id: int, rows: Sequence[ResultRow]) -> None:
     s.execute(insert(RunResult), [
         {"run_id": run_id, "segment": r.segment, "method": r.method, "origin": r.origin, "quantity": r.quantity,
          "value": _value(r.value)} for r in rows])
+
+
+def _insert_documents(s: Session, run_id: int, documents: Mapping[str, str]) -> None:
+    """Insert a run's documents (written once, with its results) in the session's transaction."""
+    if documents:
+        s.execute(insert(RunDocument), [
+            {"run_id": run_id, "name": name, "media_type": "application/json", "sha256": sha256_text(text),
+             "content": text} for name, text in sorted(documents.items())])
 
 
 def _rowcount(s: Session, stmt: Any) -> int:
@@ -751,6 +817,24 @@ def _stored_rows(s: Session, run_id: int) -> list[ResultRow]:
         .where(RunResult.run_id == run_id).order_by(RunResult.id)).all()]
 
 
+def _stored_documents(s: Session, run_id: int) -> dict[str, str]:
+    return {n: c for n, c in s.execute(select(RunDocument.name, RunDocument.content)
+                                       .where(RunDocument.run_id == run_id).order_by(RunDocument.name)).all()}
+
+
+def _stored_sha256(s: Session, run_id: int) -> str:
+    return results_sha256(_stored_rows(s, run_id), _stored_documents(s, run_id))
+
+
+def run_documents(db: Database, actor: Actor, run_id: int) -> dict[str, str]:
+    """A run's stored documents (name → text; an IFRS 17 run's disclosure documents), in name order."""
+    rbac.require(actor, "run.read")
+    with database_errors(), db.session() as s:
+        if s.get(Run, int(run_id)) is None:
+            raise InputError(f"no run {run_id}: see 'aktuar runs list'")
+        return _stored_documents(s, int(run_id))
+
+
 def run_results(db: Database, actor: Actor, run_id: int, *, quantities: Sequence[str] | None = None,
                 segments: Sequence[str] | None = None) -> list[ResultRow]:
     """A run's stored results in their order (optionally only some quantities and classes)."""
@@ -789,7 +873,7 @@ def verify_results(db: Database, actor: Actor, run_id: int) -> tuple[bool, str]:
 def _verify(s: Session, r: Run) -> tuple[bool, str]:
     if r.results_sha256 is None:
         return False, f"run {r.id} is {r.status} and has no results"
-    now_sha = results_sha256(_stored_rows(s, r.id))
+    now_sha = _stored_sha256(s, r.id)
     audited = _audited_results_sha(s, r.id)
     if now_sha != r.results_sha256:
         return False, (f"the stored results of run {r.id} were changed after it was prepared (sha256 now "
@@ -938,7 +1022,8 @@ def _compare_rows(stored: Sequence[ResultRow], recomputed: Sequence[ResultRow]) 
 def reproduce_run(db: Database, actor: Actor, run_id: int, *, progress: Progress | None = None) -> ReproduceReport:
     """Re-run a stored run from its stored inputs and parameters and compare the results bit for bit."""
 
-    def load() -> tuple[Run, list[ResultRow], dict[str, Path], dict[str, tuple[int, str]], str | None]:
+    def load() -> tuple[Run, list[ResultRow], dict[str, str], dict[str, Path], dict[str, tuple[int, str]],
+                        str | None]:
         rbac.require(actor, "run.read")
         with db.session() as s:
             r = s.get(Run, int(run_id))
@@ -947,16 +1032,16 @@ def reproduce_run(db: Database, actor: Actor, run_id: int, *, progress: Progress
             if r.results_sha256 is None:
                 raise WorkflowError(f"run {r.id} is {r.status} and has no results to reproduce")
             files, meta = _run_files(s, db, r.id)
-            return r, _stored_rows(s, r.id), files, meta, _audited_results_sha(s, r.id)
+            return r, _stored_rows(s, r.id), _stored_documents(s, r.id), files, meta, _audited_results_sha(s, r.id)
 
-    r, stored, files, meta, audited = guarded(db, actor, "run.reproduce", f"run:{run_id}", load)
+    r, stored, stored_docs, files, meta, audited = guarded(db, actor, "run.reproduce", f"run:{run_id}", load)
     env_then = json.loads(r.environment)
     env_now = environment()
     flat_then, flat_now = _flatten_env(env_then), _flatten_env(env_now)
     env_changes = {k: (flat_then.get(k), flat_now.get(k)) for k in sorted(set(flat_then) | set(flat_now))
                    if flat_then.get(k) != flat_now.get(k)}
     cv_now = code_version(env_now)
-    stored_sha = results_sha256(stored)
+    stored_sha = results_sha256(stored, stored_docs)
     explanation: list[str] = []
     tampered = stored_sha != r.results_sha256 or (audited is not None and audited != r.results_sha256)
     input_problem = None
@@ -967,10 +1052,13 @@ def reproduce_run(db: Database, actor: Actor, run_id: int, *, progress: Progress
         input_problem = str(exc)
     recomputed_sha = None
     differences: list[Difference] = []
+    doc_differences: list[str] = []
     if input_problem is None:
         computed = compute(json.loads(r.parameters), json.loads(r.scope), files, r.reporting_date, progress)
-        recomputed_sha = results_sha256(computed.rows)
+        recomputed_sha = results_sha256(computed.rows, computed.documents)
         differences = _compare_rows(stored, computed.rows)
+        doc_differences = sorted(n for n in set(stored_docs) | set(computed.documents)
+                                 if stored_docs.get(n) != computed.documents.get(n))
     identical = (not tampered and input_problem is None and recomputed_sha == r.results_sha256
                  and stored_sha == recomputed_sha)
     if identical:
@@ -991,6 +1079,9 @@ def reproduce_run(db: Database, actor: Actor, run_id: int, *, progress: Progress
         explanation.extend("  " + d.describe() for d in differences[:50])
         if len(differences) > 50:
             explanation.append(f"  … and {len(differences) - 50} more")
+    if doc_differences:
+        explanation.append(f"{len(doc_differences)} document(s) differ between the stored results and the re-run: "
+                           + ", ".join(doc_differences))
     if env_changes:
         explanation.append("the code or dependency versions differ from those of the original run: " + "; ".join(
             f"{k} {a} → {b}" for k, a, b in ((k, *v) for k, v in env_changes.items())))
@@ -1011,6 +1102,7 @@ def reproduce_run(db: Database, actor: Actor, run_id: int, *, progress: Progress
                      outcome="success" if identical else "failure",
                      details={"identical": identical, "recomputed_sha256": recomputed_sha, "stored_sha256": stored_sha,
                               "differences": len(differences), "tampered": tampered,
+                              "document_differences": doc_differences,
                               "environment_changes": sorted(env_changes), "input_problem": input_problem})
     return report
 
@@ -1189,7 +1281,7 @@ def _guard_runs(session: Session, _ctx: Any, _instances: Any) -> None:
     """Through any ORM session: results are written once; a run's record of what was computed never changes;
     an approved run does not change at all and is never deleted."""
     for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, RunResult):
+        if isinstance(obj, RunResult | RunDocument):
             if obj in session.deleted or session.is_modified(obj):
                 raise ImmutableError(f"the results of run {obj.run_id} are written once and cannot be changed")
         elif isinstance(obj, Run):
@@ -1263,14 +1355,63 @@ RESULT_TRIGGERS: dict[str, list[str]] = {
 }
 
 
+# The same rules for a run's documents (migration 0005, which creates their table).
+DOCUMENT_TRIGGERS: dict[str, list[str]] = {
+    "sqlite": [
+        """CREATE TRIGGER IF NOT EXISTS run_documents_insert_running BEFORE INSERT ON run_documents
+           WHEN (SELECT status FROM runs WHERE id = NEW.run_id) IS NOT 'running'
+           BEGIN SELECT RAISE(ABORT, 'documents are added to a run only while it is running'); END""",
+        """CREATE TRIGGER IF NOT EXISTS run_documents_no_update BEFORE UPDATE ON run_documents
+           BEGIN SELECT RAISE(ABORT, 'run documents are immutable'); END""",
+        """CREATE TRIGGER IF NOT EXISTS run_documents_no_delete_approved BEFORE DELETE ON run_documents
+           WHEN (SELECT status FROM runs WHERE id = OLD.run_id) = 'approved'
+           BEGIN SELECT RAISE(ABORT, 'the documents of an approved run are immutable'); END""",
+    ],
+    "postgresql": [
+        """CREATE OR REPLACE FUNCTION aktuar_run_documents_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             IF TG_OP = 'INSERT' THEN
+               IF (SELECT status FROM runs WHERE id = NEW.run_id) IS DISTINCT FROM 'running' THEN
+                 RAISE EXCEPTION 'documents are added to a run only while it is running';
+               END IF;
+               RETURN NEW;
+             ELSIF TG_OP = 'UPDATE' THEN
+               RAISE EXCEPTION 'run documents are immutable';
+             END IF;
+             IF (SELECT status FROM runs WHERE id = OLD.run_id) = 'approved' THEN
+               RAISE EXCEPTION 'the documents of an approved run are immutable';
+             END IF;
+             RETURN OLD;
+           END $$""",
+        "DROP TRIGGER IF EXISTS run_documents_guard ON run_documents",
+        """CREATE TRIGGER run_documents_guard BEFORE INSERT OR UPDATE OR DELETE ON run_documents
+           FOR EACH ROW EXECUTE FUNCTION aktuar_run_documents_guard()""",
+    ],
+}
+
+
 def install_result_triggers(connection: Any) -> None:
-    """Create the database triggers of :data:`RESULT_TRIGGERS` on ``connection`` (SQLAlchemy Connection)."""
+    """Create the database triggers of :data:`RESULT_TRIGGERS` on ``connection`` (SQLAlchemy Connection), and
+    those of :data:`DOCUMENT_TRIGGERS` when the database has the table ``run_documents`` (migration 0005)."""
     from sqlalchemy import text
 
     name = connection.dialect.name
     if name not in RESULT_TRIGGERS:
         raise InputError(f"no result triggers for database '{name}'")
     for stmt in RESULT_TRIGGERS[name]:
+        connection.execute(text(stmt))
+    if inspect(connection).has_table("run_documents"):
+        install_document_triggers(connection)
+
+
+def install_document_triggers(connection: Any) -> None:
+    """Create the database triggers of :data:`DOCUMENT_TRIGGERS` on ``connection``."""
+    from sqlalchemy import text
+
+    name = connection.dialect.name
+    if name not in DOCUMENT_TRIGGERS:
+        raise InputError(f"no document triggers for database '{name}'")
+    for stmt in DOCUMENT_TRIGGERS[name]:
         connection.execute(text(stmt))
 
 
@@ -1282,13 +1423,14 @@ class ExportInfo:
     run_status: str
 
 
-EXPORT_FORMATS = ("csv", "json")
+EXPORT_FORMATS = ("csv", "json", "xlsx")
 
 
 def export_run(db: Database, actor: Actor, run_id: int, path: Path | str) -> ExportInfo:
     """Write a run's stored results with its identity (status, who prepared/reviewed/approved, hashes) to
-    ``path`` (.csv or .json), after checking the stored results against their hash; the export is audited
-    (``report.export``) with the file's SHA-256, and a refused export too.
+    ``path`` (.csv or .json; .xlsx for an IFRS 17 run: the IFRS 17 workbook of its reporting date's disclosure
+    document), after checking the stored results against their hash; the export is audited (``report.export``)
+    with the file's SHA-256, and a refused export too.
 
     The file is written to a temporary file and renamed, so a failed export leaves nothing.
     """
@@ -1299,12 +1441,16 @@ def export_run(db: Database, actor: Actor, run_id: int, path: Path | str) -> Exp
         rbac.require(actor, "report.read")
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in EXPORT_FORMATS:
-            raise InputError(f"export to .csv or .json, not '{path.name}'")
+            raise InputError(f"export to .csv or .json (or .xlsx for an IFRS 17 run), not '{path.name}'")
         if not path.parent.is_dir():
             raise InputError(f"the folder {path.parent} does not exist: create it or choose another file")
         run = get_run(db, actor, run_id)
         rows = run_results(db, actor, run_id)
-        stored = results_sha256(rows)
+        documents = run_documents(db, actor, run_id)
+        if fmt == "xlsx" and run.engine != "ifrs17":
+            raise InputError(f"run {run_id} is a reserving run: export it to .csv or .json (the web app's run page "
+                             "downloads it as XLSX)")
+        stored = results_sha256(rows, documents)
         if run.results_sha256 is None or stored != run.results_sha256:
             raise IntegrityFailure(
                 f"run {run_id}'s stored results do not match their recorded hash: they were changed after the run "
@@ -1316,20 +1462,18 @@ def export_run(db: Database, actor: Actor, run_id: int, path: Path | str) -> Exp
                   "code_version": run.code_version, "is_test": run.is_test}
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                if fmt == "json":
-                    json.dump({**header, "results": [
-                        {"class": r.segment, "method": r.method, "origin": r.origin, "quantity": r.quantity,
-                         "value": r.value} for r in rows]}, fh, ensure_ascii=False, indent=1)
-                else:
-                    import csv
+            if fmt == "xlsx":
+                from aktuar.services.ifrs17_runs import document_name, write_workbook
 
-                    w = csv.writer(fh)
-                    w.writerow(["# " + "; ".join(f"{k}={v}" for k, v in header.items())])
-                    w.writerow(["class", "method", "origin", "quantity", "value"])
-                    for r in rows:
-                        w.writerow([r.segment, r.method, r.origin, r.quantity, "" if r.value is None else repr(r.value)])
-            digest = sha256_text(tmp.read_text(encoding="utf-8"))
+                name = document_name(run.reporting_date.isoformat())
+                if name not in documents:
+                    raise IntegrityFailure(f"run {run_id} has no disclosure document {name}")
+                write_workbook(documents[name], tmp)
+            else:
+                _write_rows(tmp, fmt, header, rows)
+            from aktuar.services.inputs import file_sha256
+
+            digest = file_sha256(tmp)
             placed = False
             try:
                 with database_errors(), db.session() as s:
@@ -1348,3 +1492,19 @@ def export_run(db: Database, actor: Actor, run_id: int, path: Path | str) -> Exp
         return ExportInfo(path, len(rows), digest, run.status)
 
     return guarded(db, actor, "report.export", obj, work)
+
+
+def _write_rows(tmp: Path, fmt: str, header: dict[str, Any], rows: Sequence[ResultRow]) -> None:
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        if fmt == "json":
+            json.dump({**header, "results": [
+                {"class": r.segment, "method": r.method, "origin": r.origin, "quantity": r.quantity,
+                 "value": r.value} for r in rows]}, fh, ensure_ascii=False, indent=1)
+        else:
+            import csv
+
+            w = csv.writer(fh)
+            w.writerow(["# " + "; ".join(f"{k}={v}" for k, v in header.items())])
+            w.writerow(["class", "method", "origin", "quantity", "value"])
+            for r in rows:
+                w.writerow([r.segment, r.method, r.origin, r.quantity, "" if r.value is None else repr(r.value)])

@@ -413,9 +413,18 @@ def export_run_xlsx(db: Database, actor: Actor, run_id: int) -> Download:
         rbac.require(actor, "report.read")
         run = valuation.get_run(db, actor, run_id)
         rows = valuation.run_results(db, actor, run_id)
-        if run.results_sha256 is None or valuation.results_sha256(rows) != run.results_sha256:
+        documents = valuation.run_documents(db, actor, run_id)
+        if run.results_sha256 is None or valuation.results_sha256(rows, documents) != run.results_sha256:
             raise valuation.IntegrityFailure(f"run {run_id}'s stored results do not match their recorded hash: see "
                                              "'aktuar runs reproduce'")
+        if run.engine == "ifrs17":  # the IFRS 17 workbook of the run's reporting date
+            from aktuar.services.ifrs17_runs import document_name, workbook_bytes
+
+            doc_name = document_name(run.reporting_date.isoformat())
+            if doc_name not in documents:
+                raise valuation.IntegrityFailure(f"run {run_id} has no disclosure document {doc_name}")
+            return _download(db, actor, obj, run, len(rows), f"aktuar-run-{run.id}-ifrs17.xlsx",
+                             workbook_bytes(documents[doc_name]))
         buf = io.BytesIO()
         wb = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
         wb.set_properties({"title": f"aktuar run {run.id}", "created": datetime(2000, 1, 1)})
@@ -444,16 +453,18 @@ def export_run_xlsx(db: Database, actor: Actor, run_id: int) -> Download:
         rs.set_column(4, 4, 20)
         rs.autofilter(0, 0, max(1, len(rows)), 4)
         wb.close()
-        content = buf.getvalue()
-        digest = hashlib.sha256(content).hexdigest()
-        name = f"aktuar-run-{run.id}.xlsx"
-        with database_errors(), db.session() as s:
-            audit.record(s, actor, "business", "report.export", object=obj,
-                         details={"file": name, "format": "xlsx", "rows": len(rows), "sha256": digest,
-                                  "run_status": run.status, "results_sha256": run.results_sha256, "via": "web"})
-        return Download(name, content, XLSX_MEDIA, digest)
+        return _download(db, actor, obj, run, len(rows), f"aktuar-run-{run.id}.xlsx", buf.getvalue())
 
     return guarded(db, actor, "report.export", obj, work)
+
+
+def _download(db: Database, actor: Actor, obj: str, run: Any, rows: int, name: str, content: bytes) -> Download:
+    digest = hashlib.sha256(content).hexdigest()
+    with database_errors(), db.session() as s:
+        audit.record(s, actor, "business", "report.export", object=obj,
+                     details={"file": name, "format": "xlsx", "rows": rows, "sha256": digest,
+                              "run_status": run.status, "results_sha256": run.results_sha256, "via": "web"})
+    return Download(name, content, XLSX_MEDIA, digest)
 
 
 # ------------------------------------------------------------------------------------------------ IFRS 17
@@ -481,3 +492,57 @@ def ifrs17_demo_close(db: Database, actor: Actor, *, scale: float = 0.05) -> Any
         return close
 
     return guarded(db, actor, "ifrs17.view", "ifrs17:demo", work)
+
+
+@dataclass(frozen=True)
+class Ifrs17View:
+    """What the IFRS 17 page shows: the user's IFRS 17 runs and the selected run's close, or the demo close
+    when there is no IFRS 17 run yet (``run`` None)."""
+
+    runs: list[Any]  # valuation.RunView of engine ifrs17 with results, newest first
+    run: Any  # the RunView shown, or None for the demo close
+    summary: list[dict[str, Any]]
+    documents: dict[str, dict[str, Any]]  # reporting date (ISO) → aktuar-ifrs17/1 document
+
+
+def ifrs17_view(db: Database, actor: Actor, run_id: int | None = None) -> Ifrs17View:
+    """The IFRS 17 page's content (``report.read``; the runs need ``run.read``): the selected IFRS 17 run (else
+    the newest approved one, else the newest) with its stored balances and disclosure documents, checked against
+    the run's results hash; the demo close only when there is no IFRS 17 run. Audited as ``ifrs17.view``."""
+    import json as _json
+
+    from aktuar.services.ifrs17_runs import summary_from_rows
+
+    rbac.require(actor, "report.read")
+    runs: list[Any] = []
+    if rbac.allowed(actor, "run.read"):
+        runs = [r for r in valuation.list_runs(db, actor, limit=500)
+                if r.engine == "ifrs17" and r.results_sha256 is not None]
+    if not runs:
+        if run_id is not None:
+            raise InputError(f"no IFRS 17 run {run_id}")
+        close = ifrs17_demo_close(db, actor)
+        return Ifrs17View([], None, list(close.summary), dict(close.documents))
+    obj = f"run:{run_id}" if run_id is not None else "ifrs17:runs"
+
+    def work() -> Ifrs17View:
+        if run_id is not None:
+            chosen = next((r for r in runs if r.id == run_id), None)
+            if chosen is None:
+                raise InputError(f"no IFRS 17 run {run_id}: choose one of the list")
+        else:
+            chosen = next((r for r in runs if r.status == "approved"), runs[0])
+        rows = valuation.run_results(db, actor, chosen.id)
+        docs = valuation.run_documents(db, actor, chosen.id)
+        if valuation.results_sha256(rows, docs) != chosen.results_sha256:
+            raise valuation.IntegrityFailure(f"run {chosen.id}'s stored results do not match their recorded hash: "
+                                             "see 'aktuar runs reproduce'")
+        documents = {name.removeprefix("ifrs17-").removesuffix(".json"): _json.loads(text)
+                     for name, text in docs.items()}
+        with database_errors(), db.session() as s:
+            audit.record(s, actor, "business", "ifrs17.view", object=f"run:{chosen.id}",
+                         details={"dates": list(documents), "status": chosen.status,
+                                  "results_sha256": chosen.results_sha256})
+        return Ifrs17View(runs, chosen, summary_from_rows(rows), documents)
+
+    return guarded(db, actor, "ifrs17.view", obj, work)

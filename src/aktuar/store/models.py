@@ -291,6 +291,19 @@ class RunResult(Base):
     value: Mapped[float | None] = mapped_column()
 
 
+class RunDocument(Base):
+    """A document a run produced beside its numbers (an IFRS 17 close's disclosure document, canonical JSON);
+    written once with the results, covered by the results hash, immutable like them (migration 0005)."""
+
+    __tablename__ = "run_documents"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)  # e.g. ifrs17-2026-12-31.json
+    media_type: Mapped[str] = mapped_column(String(64))  # application/json
+    sha256: Mapped[str] = mapped_column(String(64))  # of the content (UTF-8); recomputed when verified
+    content: Mapped[str] = mapped_column(Text)
+
+
 # ------------------------------------------------------------------------- ISMS registers (KZ164, SECP; migration 0004)
 class IsmsIncident(Base):
     """An information security incident (KZ164-40 … -46, SECP-RESP). Kept at least ``retain_until`` (set on

@@ -29,6 +29,7 @@ PostWho = Annotated[Who, Depends(page_post_who)]
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 JobId = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 MAX_EXCLUSIONS = 200
+UPLOAD_KINDS = [k for k in valuation.KINDS if k != "ifrs17"]  # IFRS 17 packages: 'aktuar runs import --kind ifrs17'
 FORM_OVERHEAD = 64 * 1024
 
 
@@ -68,7 +69,7 @@ def _datasets(request: Request, who: Who) -> list[valuation.DatasetView]:
 
 @router.get("/data")
 def data_page(request: Request, who: PageWho, imported: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> Response:
-    return render(request, "data.html", who.lang, datasets=_datasets(request, who), kinds=list(valuation.KINDS),
+    return render(request, "data.html", who.lang, datasets=_datasets(request, who), kinds=UPLOAD_KINDS,
                   problem=None, imported=imported, may_import=allowed(who, "data.import"),
                   limit_mb=upload_limit(request) // (1024 * 1024))
 
@@ -82,7 +83,7 @@ def upload(request: Request, who: PostWho, file: Annotated[UploadFile, File()],
     if out.dataset is not None:
         return RedirectResponse(f"/data?imported={out.dataset.id}", status_code=303)
     return render(request, "data.html", who.lang, status_code=422, datasets=_datasets(request, who),
-                  kinds=list(valuation.KINDS), problem=out.problem, imported=0, may_import=True,
+                  kinds=UPLOAD_KINDS, problem=out.problem, imported=0, may_import=True,
                   limit_mb=upload_limit(request) // (1024 * 1024))
 
 
@@ -320,9 +321,15 @@ def download_xlsx(request: Request, run_id: Id, who: PageWho) -> Response:
 # ---------------------------------------------------------------------------------------------- IFRS 17
 @router.get("/ifrs17")
 def ifrs17_page(request: Request, who: PageWho, date_: Annotated[str, Query(alias="date", max_length=10,
-                                                                              pattern=r"^[0-9-]*$")] = "") -> Response:
+                                                                              pattern=r"^[0-9-]*$")] = "",
+                run: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None) -> Response:
     assert who.actor is not None
-    close = web_support.ifrs17_demo_close(db_of(request), who.actor)
+    try:
+        close = web_support.ifrs17_view(db_of(request), who.actor, run)
+    except InputError:
+        from fastapi import HTTPException
+
+        raise HTTPException(404) from None
     dates = list(close.documents)
     chosen = date_ if date_ in close.documents else dates[-1]
     doc = close.documents[chosen]
@@ -344,4 +351,4 @@ def ifrs17_page(request: Request, who: PageWho, date_: Annotated[str, Query(alia
     wanted = ("reconciliation",)
     tables = [t for t in doc["tables"] if t.get("kind") in wanted] or doc["tables"]
     return render(request, "ifrs17.html", lang, dates=dates, chosen=chosen, doc=doc, tables=tables, rows=rows,
-                  balances=balances, runoff=runoff)
+                  balances=balances, runoff=runoff, runs=close.runs, run=close.run)
