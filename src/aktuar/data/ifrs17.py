@@ -24,6 +24,7 @@ from aktuar.data.readers import (
     resolve_columns,
     text_column,
 )
+from aktuar.errors import InputError
 
 FloatArray = npt.NDArray[np.float64]
 DateArray = npt.NDArray[np.datetime64]
@@ -56,6 +57,14 @@ class Contracts:
 
     def __len__(self) -> int:
         return len(self.contract_id)
+
+    def of_portfolio(self, portfolio: str) -> Contracts:
+        """The contracts of one portfolio (an error naming the portfolios there are if it has none)."""
+        mask = np.array([p == portfolio for p in self.portfolio], dtype=bool)
+        if not mask.any():
+            raise InputError(f"no contract of portfolio '{portfolio}': the portfolios in the file are "
+                             f"{', '.join(sorted(set(self.portfolio)))}", file=self.file, column="portfolio")
+        return self.take(mask)
 
     def take(self, mask: npt.NDArray[np.bool_]) -> Contracts:
         idx = np.flatnonzero(mask)
@@ -108,13 +117,7 @@ def read_contracts(path: str | Path, *, portfolio: str | None = None) -> Contrac
                           index=int(bad[0]), column=_c(cols, "issue_date"))
     contracts = Contracts(table.file or str(path), table.rows(), tuple(ids.to_list()), tuple(port.to_list()),
                           issue, start, end, premium, acq, received, count, elr)
-    if portfolio is None:
-        return contracts
-    mask = np.array([p == portfolio for p in contracts.portfolio], dtype=bool)
-    if not mask.any():
-        raise table.error(f"no contract of portfolio '{portfolio}': the portfolios in the file are "
-                          f"{', '.join(sorted(set(contracts.portfolio)))}", column=_c(cols, "portfolio"))
-    return contracts.take(mask)
+    return contracts if portfolio is None else contracts.of_portfolio(portfolio)
 
 
 @dataclass(frozen=True)

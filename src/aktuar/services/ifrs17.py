@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 
 from aktuar.core.curves import SmithWilsonCurve, smith_wilson
 from aktuar.core.ifrs17.aggregation import Aggregation, AggregationTest, GroupRegister, assign_groups
@@ -88,6 +89,7 @@ from aktuar.data.ifrs17 import (
     read_mortality,
     read_policies,
 )
+from aktuar.data.readers import Table, date_column, number_column, read_table
 from aktuar.errors import InputError
 from aktuar.services.ifrs17_config import CloseConfig, GMMPortfolio, PAAPortfolio, Reinsurance, load_config
 
@@ -273,12 +275,29 @@ def _groups(contracts: Contracts, spec: PAAPortfolio, combined: FloatArray, regi
     return codes, tuple(infos), agg
 
 
-def measure_paa(config: CloseConfig, spec: PAAPortfolio, curves: DateCurves,
-                register: GroupRegister | None = None) -> PAAPortfolioClose:
-    """Everything of one PAA portfolio except the diversification of its RA (done across portfolios)."""
-    from aktuar.data.readers import read_table
+class InputFiles:
+    """The close's input tables, each file read and validated once however many portfolios share it."""
 
-    contracts = read_contracts(spec.contracts, portfolio=spec.name)
+    def __init__(self) -> None:
+        self._tables: dict[Path, Table] = {}
+        self._contracts: dict[Path, Contracts] = {}
+
+    def table(self, path: Path) -> Table:
+        if path not in self._tables:
+            self._tables[path] = read_table(path)
+        return self._tables[path]
+
+    def contracts(self, path: Path, portfolio: str) -> Contracts:
+        if path not in self._contracts:
+            self._contracts[path] = read_contracts(path)
+        return self._contracts[path].of_portfolio(portfolio)
+
+
+def measure_paa(config: CloseConfig, spec: PAAPortfolio, curves: DateCurves,
+                register: GroupRegister | None = None, files: InputFiles | None = None) -> PAAPortfolioClose:
+    """Everything of one PAA portfolio except the diversification of its RA (done across portfolios)."""
+    files = files or InputFiles()
+    contracts = files.contracts(spec.contracts, spec.name)
     live = (contracts.coverage_end > np.datetime64(config.opening_date, "D")) | (
         contracts.premium_received > np.datetime64(config.opening_date, "D"))
     history = contracts
@@ -286,14 +305,10 @@ def measure_paa(config: CloseConfig, spec: PAAPortfolio, curves: DateCurves,
         raise InputError(f"portfolio '{spec.name}' has no contract with coverage after the opening date "
                          f"{config.opening_date.isoformat()}", file=contracts.file)
     contracts = contracts.take(live)
-    claims = read_table(spec.claims)
+    claims = files.table(spec.claims)
     if spec.claims_column not in claims.columns:
         raise InputError(f"missing column '{spec.claims_column}' that selects the portfolio's claims",
                          file=claims.file)
-    import polars as pl
-
-    from aktuar.data.readers import Table
-
     rows = claims.frame.filter(pl.col(spec.claims_column).cast(pl.String) == spec.claims_value)
     if rows.height == 0:
         raise InputError(f"no claim has {spec.claims_column} = '{spec.claims_value}'", file=claims.file,
@@ -337,7 +352,7 @@ def measure_paa(config: CloseConfig, spec: PAAPortfolio, curves: DateCurves,
     receivable = gross.unearned - gross.closing
     return PAAPortfolioClose(spec.name, groups, lrc, np.zeros_like(lrc.closing), points, np.zeros(len(bounds)),
                              _empty_lic(len(bounds) - 1), np.zeros(len(bounds) - 1), np.zeros(len(bounds) - 1),
-                             np.zeros(len(bounds) - 1), elr, ra_ratio,
+                             _claims_paid(table, spec, bounds), elr, ra_ratio,
                              [w for p in points for w in p.warnings], aggregation, claims_cost, receivable)
 
 
@@ -346,13 +361,14 @@ def _empty_lic(k: int) -> LICRollForward:
     return LICRollForward(z, z, z, z, z)
 
 
-def finish_lic(p: PAAPortfolioClose, spec: PAAPortfolio, curves: DateCurves, ra: FloatArray, oci: bool,
-               claims_paid: FloatArray) -> PAAPortfolioClose:
+def finish_lic(p: PAAPortfolioClose, spec: PAAPortfolio, curves: DateCurves, ra: FloatArray,
+               oci: bool) -> PAAPortfolioClose:
     """LIC roll-forward (para 103(b)) once the diversified RA is known: finance = interest accreted at the
     opening curve's one-period rate on the opening PV, plus the effect of the change of the curve on the closing
     PV (para 87); with the OCI option the effect of the curve change goes to OCI (para 88(b), 89(b))."""
     pts = p.lic_points
     k = len(pts) - 1
+    claims_paid = p.claims_paid
     pv = np.array([q.pv for q in pts])
     closing = pv + ra
     accretion = np.zeros(k)
@@ -416,19 +432,11 @@ def _accumulated_oci(q: LICPoint, pts: tuple[LICPoint, ...], curves: DateCurves)
     return total
 
 
-def _claims_paid(spec: PAAPortfolio, bounds: tuple[date, ...]) -> FloatArray:
-    """Claims (and claims-settlement expenses at the portfolio's ratio) paid in each reporting period."""
-    import polars as pl
-
-    from aktuar.data.readers import date_column, number_column, read_table
-
-    table = read_table(spec.claims)
-    rows = table.frame.filter(pl.col(spec.claims_column).cast(pl.String) == spec.claims_value)
-    from aktuar.data.readers import Table
-
-    t = Table(rows, table.file, table.decimal_comma)
-    when = date_column(t, "transaction_date")
-    paid = number_column(t, "paid", what="a paid amount")
+def _claims_paid(table: Table, spec: PAAPortfolio, bounds: tuple[date, ...]) -> FloatArray:
+    """Claims (and claims-settlement expenses at the portfolio's ratio) paid in each reporting period, from the
+    portfolio's claim transactions."""
+    when = date_column(table, "transaction_date")
+    paid = number_column(table, "paid", what="a paid amount")
     out = np.zeros(len(bounds) - 1)
     for j in range(1, len(bounds)):
         m = (when > np.datetime64(bounds[j - 1], "D")) & (when <= np.datetime64(bounds[j], "D"))
@@ -471,10 +479,11 @@ def measure_close(config: CloseConfig, *, progress: Progress | None = None,
     step()
     curves = build_curves(config)
     register = read_group_register(config.group_register) if config.group_register is not None else None
+    files = InputFiles()
     measured: list[PAAPortfolioClose] = []
     for spec in config.paa:
         step()
-        measured.append(measure_paa(config, spec, curves, register))
+        measured.append(measure_paa(config, spec, curves, register, files))
     step()
     n = len(measured)
     corr = np.full((n, n), config.correlation)
@@ -486,7 +495,7 @@ def measure_close(config: CloseConfig, *, progress: Progress | None = None,
     final: list[PAAPortfolioClose] = []
     for i, (m, spec) in enumerate(zip(measured, config.paa, strict=True)):
         ra = np.array([d.allocated[i] for d in diversified])
-        final.append(finish_lic(m, spec, curves, ra, config.oci_option, _claims_paid(spec, config.boundaries)))
+        final.append(finish_lic(m, spec, curves, ra, config.oci_option))
     by_name = {m.name: m for m in final}
     reinsurance: list[ReinsuranceClose] = []
     for r in config.reinsurance:
