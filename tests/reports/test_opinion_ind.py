@@ -138,3 +138,22 @@ def test_submission_term() -> None:
     assert (d["due"], d["status"], d["april_binds"]) == ("2027-04-30", "late", True)
     d = independent_deadline("initiative", 2026, dt.date(2027, 6, 1), dt.date(2027, 6, 11))
     assert (d["due"], d["status"], d["april_30"]) == ("2027-06-11", "on time", None)
+
+
+@pytest.mark.req("KZ191-IND")
+def test_item_13_3_compares_the_additional_risks_of_both_closes(ind: tuple[OpinionRun, Path]) -> None:
+    """Item 13(3): how the in-house actuary accounted for additional risks — the in-house close's item 8(9)
+    assessments against the independent actuary's own (the demo's independent close also reserves to the 75 %
+    lognormal quantile, so its increase is the larger)."""
+    run, _ = ind
+    doc = run.document
+    inhouse, own = doc["inhouse_close"]["additional_risks"], doc["independent_close"]["additional_risks"]
+    assert "reserve_uncertainty" in own["tested"] and "reserve_uncertainty" not in inhouse["tested"]
+    assert own["total"] > inhouse["total"] > 0
+    m = ind_model({**doc, "words": {**doc["words"], "inhouse_additional_risks": ""}}, "en")
+    text = next(i for i in m["items"] if i["no"] == "13")["body"][2]["body"][0]["text"]
+    assert "risks assessed: run-off deficiency of the adequacy test (item 9(2))" in text.lower()
+    assert "the independent calculation gives" in text
+    ru = ind_model({**doc, "words": {**doc["words"], "inhouse_additional_risks": ""}}, "ru")
+    assert "по расчету независимого актуария" in next(i for i in ru["items"] if i["no"] == "13")["body"][2]["body"][0][
+        "text"]

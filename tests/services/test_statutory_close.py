@@ -249,6 +249,12 @@ def test_bad_file_names_row_and_column_and_writes_nothing(inputs: Path, tmp_path
     ('claims = "claims.csv"', 'claims = "missing.csv"', "files.claims"),
     ("interest = 0.05", 'interest = "5%"', "life.interest"),
     ("copies = 3", "copies = 2", "opinion.copies"),
+    ('class = "Property"\nreinsurer', 'class = "Marine"\nreinsurer', "additional_risks.reinsurer[1].class"),
+    ("pd = 0.001\n", "", "additional_risks.reinsurer[1].pd"),
+    ("excess_inflation = 0.02", "excess_inflation = 2", "additional_risks.excess_inflation"),
+    ("runoff_materiality = 0.05", "runoff_materiality = 0.05\nuncertainty = 0.9", "additional_risks.uncertainty"),
+    ("[[additional_risks.reinsurer]]", '[[additional_risks.item]]\ntitle = "Court case"\namount = 5.0\n\n'
+                                       "[[additional_risks.reinsurer]]", "additional_risks.item[1].reason"),
 ])
 def test_bad_configuration_names_the_key(inputs: Path, tmp_path: Path, old: str, new: str, key: str) -> None:
     folder = _copy(inputs, tmp_path)
@@ -262,3 +268,49 @@ def test_bad_configuration_names_the_key(inputs: Path, tmp_path: Path, old: str,
         run_statutory_close(cfg, out)
     assert exc.value.column == key, str(exc.value)
     assert not out.exists()
+
+
+@pytest.mark.req("KZ191-OP")
+def test_additional_risks_item_8_9(run: StatutoryRun, inputs: Path, tmp_path: Path) -> None:
+    """Item 8(9): the demo assesses the run-off deficiency (materiality 5 %), excess claims inflation of 2 % a
+    year and the default of the property reinsurer; the opinion states the conclusion and the increase."""
+    from aktuar.reports.opinion import opinion_model
+
+    doc = run.document
+    ar = doc["additional_risks"]
+    assert ar["tested"] == ["runoff_deficiency", "reinsurer_default", "excess_inflation"]
+    reserves = {r["class"]: r for r in _table(doc, "reserves")["rows"]}
+    (re,) = [r for r in ar["risks"] if r["kind"] == "reinsurer_default"]
+    assert re["class"] == "Property"
+    assert re["exposure"] == pytest.approx(reserves["Property"]["total_reinsurance"], rel=1e-12)
+    assert re["increase"] == pytest.approx(re["exposure"] * 0.001 * 0.5, rel=1e-12)
+    infl = {r["class"]: r for r in ar["risks"] if r["kind"] == "excess_inflation"}
+    for name, r in infl.items():  # the claims reserve (RBNS with settlement expenses + IBNR) inflated by 2 % a year
+        claims = reserves[name]["rbns_gross"] + reserves[name]["ibnr_gross"]
+        assert r["exposure"] == pytest.approx(claims, rel=1e-9)
+        assert 0.0 <= r["increase"] <= claims * (1.02 ** 20 - 1)
+    adequacy = {ln["class"]: ln for ln in _table(doc, "adequacy")["rows"]}
+    for r in (r for r in ar["risks"] if r["kind"] == "runoff_deficiency"):
+        ln = adequacy[r["class"]]
+        short = (ln["paid"] + ln["reserve_end"] - ln["reserve_start"]) / ln["reserve_start"]
+        assert r["increase"] == pytest.approx(short * r["exposure"] if short > 0.05 else 0.0, rel=1e-9, abs=1e-6)
+    assert ar["total"] == pytest.approx(sum(r["increase"] for r in ar["risks"]), rel=1e-12)
+    assert ar["total"] > 0
+    model = opinion_model(doc, {}, "en")
+    text = json.dumps(model, ensure_ascii=False)
+    assert "Additional risks were identified; the insurance reserves increase by" in text
+    assert "Default of the reinsurer" in text and "Claims inflation above the past" in text
+    ru = json.dumps(opinion_model(doc, {"additional_risks_increase": 1000.0}, "ru"), ensure_ascii=False)
+    assert "Выявлены дополнительные риски" in ru and "Дополнительное увеличение по суждению актуария" in ru
+
+    # without the section only the run-off deficiency is assessed; with nothing to add the opinion says so
+    folder = _copy(inputs, tmp_path)
+    cfg = folder / "statutory.toml"
+    text = cfg.read_text(encoding="utf-8")
+    head, tail = text.split("[additional_risks]", 1)
+    cfg.write_text(head + "[additional_risks]\nrunoff_deficiency = false\n\n[opinion]" + tail.split("[opinion]", 1)[1],
+                   encoding="utf-8")
+    out = run_statutory_close(cfg, folder / "out", opinion=False)
+    assert out.document["additional_risks"] == {"tested": [], "present": False, "total": 0.0,
+                                                "by_class": {c: 0.0 for c in out.document["classes"]}, "risks": []}
+    assert "No additional risks were identified" in json.dumps(opinion_model(out.document, {}, "en"))

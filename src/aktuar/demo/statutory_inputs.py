@@ -170,6 +170,18 @@ def demo_config(insurer: DemoInsurer, scale: float = 1.0) -> str:
         f"reinsurance_assets = {1_800 * m}",
         "what_if_notches = 1",
         "",
+        "# item 8(9): the additional risks assessed (aktuar.core.statutory.additional)",
+        "[additional_risks]",
+        "runoff_deficiency = true",
+        "runoff_materiality = 0.05",
+        "excess_inflation = 0.02",
+        "",
+        "[[additional_risks.reinsurer]]",
+        'class = "Property"',
+        'reinsurer = "Demo Re (fictitious, rated A)"',
+        "pd = 0.001",
+        "lgd = 0.5",
+        "",
         "[opinion]",
         'purpose = "Mandatory annual actuarial opinion on the insurance reserves as of 01.01.2027 (Law on insurance '
         'activity, art. 19; NB Resolution No. 191, Appendix 3)"',
@@ -294,6 +306,7 @@ def independent_statutory_config(inhouse_config: str) -> str:
     text = inhouse_config.replace('ibnr_method = "bf"', 'ibnr_method = "chainladder"')
     text = text.replace("discount_rate = 0.10", "discount_rate = 0.08")
     text = text.replace("urr_expense_ratio = 0.15", "urr_expense_ratio = 0.20")
+    text = text.replace("runoff_materiality = 0.05", "runoff_materiality = 0.0\nuncertainty_confidence = 0.75")
     text = text.split("\n[opinion]\n")[0] + "\n"
     return text.replace("# Statutory close of the demo insurer", "# The independent actuary's own statutory close "
                                                                   "of the demo insurer", 1)
@@ -367,7 +380,7 @@ DEMO_INDEPENDENT_TEXT = """# The independent actuary's words (KZ191-IND form ite
 purpose = ""
 subject = ""
 methodology = ""
-additional_risks = "No additional risks beyond those reserved for were found."
+additional_risks = "The additional risks were assessed on my own calculation, as the table shows."
 assistance = "No specialists were involved."
 compliance = ""
 assumptions = ""

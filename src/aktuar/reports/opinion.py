@@ -220,6 +220,75 @@ def _given(text: Mapping[str, Any], key: str) -> str:
     return str(v).strip() if v is not None else ""
 
 
+_RISK_NAMES = {
+    "runoff_deficiency": ("Недостаточность резервов по ретроспективному анализу (п. 9 2))",
+                          "Run-off deficiency of the adequacy test (item 9(2))"),
+    "reserve_uncertainty": ("Неопределенность оценки резерва убытков", "Uncertainty of the claims reserve estimate"),
+    "reinsurer_default": ("Риск неисполнения обязательств перестраховщиком", "Default of the reinsurer"),
+    "excess_inflation": ("Инфляция выплат выше прошлой", "Claims inflation above the past"),
+    "judgement": ("Риск по суждению актуария", "Risk by the actuary's judgement"),
+}
+
+
+def _risk_basis(r: Mapping[str, Any], lang: str) -> str:
+    ru = lang == "ru"
+    k, par = r["kind"], r.get("parameter")
+    if k == "runoff_deficiency":
+        return (f"недостаточность {_pct(par, lang)} × текущий резерв убытков" if ru else
+                f"deficiency {_pct(par, lang)} × the current claims reserve") if r["increase"] > 0 else (
+            "резервы на начало периода достаточны или недостаточность несущественна" if ru else
+            "the reserves at the start were sufficient or the deficiency is immaterial")
+    if k == "reserve_uncertainty":
+        return (f"квантиль {_pct(par, lang)} логнормального распределения резерва (стандартная ошибка по Маку)" if ru
+                else f"{_pct(par, lang)} quantile of a lognormal reserve (Mack's standard error)")
+    if k == "reinsurer_default":
+        return (f"доля перестраховщика × вероятность дефолта × LGD = {_pct(par, lang, 3)}" if ru else
+                f"reinsurer's share × probability of default × LGD = {_pct(par, lang, 3)}")
+    if k == "excess_inflation":
+        return (f"инфляция выплат на {_pct(par, lang, 2)} в год выше прошлой, по графику выплат" if ru else
+                f"payments inflated by {_pct(par, lang, 2)} a year above the past, by the payment pattern")
+    return f"{r.get('basis', '')}: {r.get('reason', '')}"
+
+
+def _additional_risks(document: Mapping[str, Any], tx: Mapping[str, Any], lang: str, unit: str
+                      ) -> tuple[float, list[dict[str, Any]]]:
+    """Item 8(9): the assessed additional risks (``document["additional_risks"]``), the actuary's words and any
+    further increase the actuary states in the editable text (``additional_risks_increase``)."""
+    ru = lang == "ru"
+    ar = document.get("additional_risks") or {"tested": [], "risks": [], "total": 0.0}
+    extra = float(tx.get("additional_risks_increase") or 0.0)
+    computed = float(ar.get("total") or 0.0)
+    inc = computed + extra
+    words = _given(tx, "additional_risks")
+    if inc == 0:
+        conclusion = ("Дополнительные риски не выявлены; увеличение страховых резервов не требуется." if ru else
+                      "No additional risks were identified; the insurance reserves are not increased.")
+    else:
+        conclusion = (f"Выявлены дополнительные риски; страховые резервы увеличиваются на {_money(inc, lang)} {unit}."
+                      if ru else f"Additional risks were identified; the insurance reserves increase by "
+                                 f"{_money(inc, lang)} {unit}.")
+    out = [_p(words)] if words else []
+    out.append(_p(conclusion))
+    tested = [_RISK_NAMES[k][0 if ru else 1] for k in ar.get("tested", []) if k in _RISK_NAMES]
+    if tested:
+        out.append(_p(("Проверены: " if ru else "Assessed: ") + "; ".join(tested) + "."))
+    rows = []
+    for r in ar.get("risks", []):
+        name = r["class"] or ("портфель" if ru else "portfolio")
+        title = _RISK_NAMES.get(r["kind"], (r["kind"], r["kind"]))[0 if ru else 1]
+        if r["kind"] == "judgement":
+            title = f"{title}: {r.get('basis', '')}"
+        rows.append([title, name, _money(r["exposure"], lang), _risk_basis(r, lang), _money(r["increase"], lang)])
+    if rows:
+        out.append(_tab(["Риск" if ru else "Risk", "Класс" if ru else "Class",
+                         f"База, {unit}" if ru else f"Exposure, {unit}", "Расчет" if ru else "Calculation",
+                         f"Увеличение, {unit}" if ru else f"Increase, {unit}"], rows, (2, 4)))
+    if extra > 0:
+        out.append(_p(f"Дополнительное увеличение по суждению актуария: {_money(extra, lang)} {unit}." if ru else
+                      f"Further increase by the actuary's judgement: {_money(extra, lang)} {unit}."))
+    return inc, out
+
+
 def opinion_model(document: Mapping[str, Any], text: Mapping[str, Any], lang: str = "ru") -> dict[str, Any]:
     """Every item and sub-item of the form filled (see the module docstring)."""
     if lang not in LANGUAGES:
@@ -425,15 +494,7 @@ def opinion_model(document: Mapping[str, Any], text: Mapping[str, Any], lang: st
         p88.append(_tab(["Группа страховых случаев" if ru else "Group of insured events", "Кол-во" if ru else "Count",
                          f"Средний выплаченный убыток, {cur}" if ru else f"Average paid claim, {cur}"],
                         [[r["group"], r["count"], _money(r["average"], lang, 1)] for r in apc["rows"]], (1, 2)))
-    inc = float(tx.get("additional_risks_increase") or 0.0)
-    add = _given(tx, "additional_risks") or (
-        "Дополнительные риски не выявлены; увеличение страховых резервов не требуется." if ru and inc == 0 else
-        "No additional risks were identified; the insurance reserves are not increased." if inc == 0 else
-        ("Выявлены дополнительные риски." if ru else "Additional risks were identified."))
-    p89 = [_p(add)]
-    if inc > 0:
-        p89.append(_p(f"Увеличение страховых резервов: {_money(inc, lang)} {unit}." if ru else
-                       f"Increase in insurance reserves: {_money(inc, lang)} {unit}."))
+    inc, p89 = _additional_risks(document, tx, lang, unit)
     item(8, [_sub("1)", _t("i8.1", lang), m81), _sub("2)", _t("i8.2", lang), stat or [_p(ng)]),
              _sub("3)", _t("i8.3", lang), p83), _sub("4)", _t("i8.4", lang), p84),
              _sub("5)", _t("i8.5", lang), p85), _sub("6)", _t("i8.6", lang), p86),

@@ -17,7 +17,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from aktuar.errors import InputError
-from aktuar.reports.opinion import LANGUAGES, _date, _fill, _money, _p, _pct, _sub, _tab, opinion_model
+from aktuar.reports.opinion import (
+    _RISK_NAMES,
+    LANGUAGES,
+    _date,
+    _fill,
+    _money,
+    _p,
+    _pct,
+    _sub,
+    _tab,
+    opinion_model,
+)
 
 __all__ = ["FORMS_T", "IND_T", "forms_model", "ind_model", "text_toml"]
 
@@ -157,6 +168,32 @@ def _items_of(model: Mapping[str, Any], no: str) -> list[dict[str, Any]]:
 
 def _sd(x: Any) -> str:
     return _date(str(x)) if x else "__.__.____"
+
+
+def _inhouse_additional(doc: Mapping[str, Any], iw: Mapping[str, Any], lang: str, money: Any, unit: str) -> str:
+    """Item 13(3): how the in-house actuary accounted for additional risks — the assessments of the in-house
+    close (item 8(9) of its opinion) and the in-house actuary's words, against the independent assessment."""
+    ru = lang == "ru"
+    ar = (doc.get("inhouse_close") or {}).get("additional_risks") or {}
+    own = (doc.get("independent_close") or {}).get("additional_risks") or {}
+    stated = float(ar.get("total") or 0.0) + float(iw.get("additional_risks_increase") or 0.0)
+    parts = []
+    if iw.get("additional_risks"):
+        parts.append(f"Штатный актуарий: «{iw['additional_risks']}»" if ru else
+                     f"The in-house actuary: \"{iw['additional_risks']}\"")
+    tested = "; ".join(_RISK_NAMES.get(k, (k, k))[0 if ru else 1].lower() for k in ar.get("tested") or [])
+    if ru:
+        parts.append(f"оценены риски: {tested}" if tested else "оценка дополнительных рисков в расчете не проводилась")
+        parts.append(f"увеличение резервов {money(stated)} {unit}" if stated else "увеличение резервов не требуется")
+        if own:
+            parts.append(f"по расчету независимого актуария — {money(float(own.get('total') or 0.0))} {unit}")
+    else:
+        parts.append(f"risks assessed: {tested}" if tested else "no additional risks were assessed in the calculation")
+        parts.append(f"increase of the reserves {money(stated)} {unit}" if stated else "no increase of the reserves")
+        if own:
+            parts.append(f"the independent calculation gives {money(float(own.get('total') or 0.0))} {unit}")
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]
 
 
 def ind_model(doc: Mapping[str, Any], lang: str = "ru") -> dict[str, Any]:
@@ -326,15 +363,7 @@ def ind_model(doc: Mapping[str, Any], lang: str = "ru") -> dict[str, Any]:
         ("IBNR methods (in-house / independent): " + ("; ".join(diffs) if diffs else "the same") +
          ". The in-house assumptions are " + ("reasonable: the differences are not material." if not n_mat else
                                               "to be revisited for the material differences of item 12(1).")))
-    add_in = given("inhouse_additional_risks") or (
-        ((f"Штатный актуарий: «{iw['additional_risks']}»" if iw.get("additional_risks") else
-          "Штатный актуарий дополнительных рисков не указал") +
-         (f"; увеличение резервов {money(iw.get('additional_risks_increase', 0.0))} {unit}." if
-          iw.get("additional_risks_increase") else ".")) if ru else
-        ((f"The in-house actuary: \"{iw['additional_risks']}\"" if iw.get("additional_risks") else
-          "The in-house actuary stated no additional risks") +
-         (f"; increase of the reserves {money(iw.get('additional_risks_increase', 0.0))} {unit}." if
-          iw.get("additional_risks_increase") else ".")))
+    add_in = given("inhouse_additional_risks") or _inhouse_additional(doc, iw, lang, money, unit)
     item(13, [_sub("1)", _t("i13.1", lang), [_fill(comp)]), _sub("2)", _t("i13.2", lang), [_fill(assum)]),
               _sub("3)", _t("i13.3", lang), [_fill(add_in)])])
     recs = given("recommendations")

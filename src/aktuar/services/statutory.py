@@ -39,18 +39,22 @@ from aktuar.core.prudential import (
     what_if,
 )
 from aktuar.core.statutory import (
+    AdditionalRisksResult,
     AdequacyResult,
     AnnuityResult,
     Beneficiary,
     IBNRResult,
+    JudgementItem,
     LifeTable,
     RBNSResult,
     ReexaminationAssumption,
     RegulationPack,
+    ReinsurerExposure,
     SettlementExpenses,
     UnexpiredRiskResult,
     UPRResult,
     adequacy_test,
+    assess_additional_risks,
     builtin_packs,
     ibnr,
     net_premium_reserve,
@@ -129,6 +133,8 @@ class ClassReserves:
     ultimate_loss_ratio: FloatArray  # ultimate / earned of the last 3 origin years (NaN when unknown)
     replaced_case: FloatArray  # case estimates replaced by the OSNS annuity valuation
     notes: tuple[str, ...] = ()
+    payment_weights: tuple[FloatArray | None, ...] = ()  # per class: share of the claims reserve paid per period
+    period_years: float = 1.0  # length of those periods
 
 
 def _align(labels: Sequence[str], values: FloatArray, order: Sequence[str]) -> FloatArray:
@@ -183,6 +189,8 @@ def reserves_at(config: StatutoryConfig, claims: Table, contracts: Contracts, wh
     ulr = np.full(len(classes), np.nan)
     labels = [tri.segment_label(s) for s in range(tri.n_segments)]
     years = [int(str(o)[:4]) for o in tri.origin]
+    weights: list[FloatArray | None] = [None] * len(classes)
+    period_years = 1.0
     for k, spec in enumerate(config.classes):
         if spec.name not in labels:
             results.append(None)
@@ -214,10 +222,15 @@ def reserves_at(config: StatutoryConfig, claims: Table, contracts: Contracts, wh
             flows = cash_flows(res.result, paid=paid_tri.select([paid_tri.segments.index((spec.name,))]))
             tot = float(flows.total[0].sum())
             e_share[k] = float(flows.total[0][0]) / tot if tot > 0 else 1.0
+            if tot > 0:
+                weights[k] = np.asarray(flows.total[0] / tot, dtype=np.float64)
+            if flows.period_months:
+                period_years = flows.period_months / 12.0
         except (InputError, ValueError):
             pass
     return ClassReserves(when, classes, pos, rb, case, exp, re, counts, tuple(results), gross, reins,
-                         None if np.isnan(e_share).any() else e_share, ulr, replaced, tuple(notes))
+                         None if np.isnan(e_share).any() else e_share, ulr, replaced, tuple(notes), tuple(weights),
+                         period_years)
 
 
 def _claim_data(table: Table, name: str, grid: Any) -> Any:
@@ -277,6 +290,7 @@ class StatutoryClose:
     osns_class: int | None
     life: LifeResult | None
     adequacy: AdequacyResult
+    additional: AdditionalRisksResult
     solvency: SolvencyResult
     solvency_inputs: dict[str, Any]
     own_funds: OwnFunds | None
@@ -461,6 +475,8 @@ def measure_statutory(config: StatutoryConfig, *, progress: Progress | None = No
     e = None if before.expected_paid_share is None else before.expected_paid_share * r0
     adequacy = adequacy_test(list(classes), r0, p, r1, expected_paid=e, by_type=by_type,
                              months=int(pack.number("reserves.adequacy_months")))
+    annuities = [osns.total if osns is not None and osns_class == k else 0.0 for k in range(len(classes))]
+    additional = _additional_risks(config, now, adequacy, classes, upr_re, urr, shares, annuities, warns)
 
     step()
     lines = []
@@ -505,9 +521,65 @@ def measure_statutory(config: StatutoryConfig, *, progress: Progress | None = No
             warns += [f"{c}: {w}" for w in res.records[0].warnings]
     warns += list(now.notes)
     return StatutoryClose(config, pack, v, v0, classes, shares, treaties, upr, upr_gross, upr_re, prem_if, prem_w,
-                          now, before, settlement, se_method, urr, osns, osns_class, life, adequacy, solv,
+                          now, before, settlement, se_method, urr, osns, osns_class, life, adequacy, additional, solv,
                           solvency_inputs, own, liquid, tariffs, tuple(dict.fromkeys(warns)),
                           {"paid_claims": paid_claims, "paid_expenses": paid_exp})
+
+
+def _mack_se(res: IBNRResult | None) -> float | None:
+    """Mack's standard error of the chain-ladder reserve on the class's incurred triangle (None when the
+    triangle cannot give one: a single origin or development period, no positive amounts)."""
+    from aktuar.core.reserving import Mack
+
+    if res is None:
+        return None
+    try:
+        fit = Mack().fit(res.result.triangle)
+    except (InputError, ValueError, FloatingPointError):
+        return None
+    se = None if fit.total_se is None else float(fit.total_se[0])
+    return se if se is not None and np.isfinite(se) else None
+
+
+def _additional_risks(config: StatutoryConfig, now: ClassReserves, adequacy: AdequacyResult,
+                      classes: Sequence[str], upr_re: FloatArray, urr: UnexpiredRiskResult, shares: dict[str, float],
+                      annuities: Sequence[float], warns: list[str]) -> AdditionalRisksResult:
+    """Item 8(9): the additional risks the configuration asks to assess (aktuar.core.statutory.additional)."""
+    spec = config.additional_risks
+    claims_reserve = {c: float(now.case[k] + now.expenses[k] + now.ibnr_gross[k]) for k, c in enumerate(classes)}
+    se: dict[str, float | None] = {}
+    how: dict[str, str] = {}
+    if spec.uncertainty_confidence is not None:
+        for k, c in enumerate(classes):
+            se[c] = _mack_se(now.ibnr[k])
+            how[c] = ("Mack's standard error of the chain ladder on the class's incurred triangle" +
+                      (", applied to the Bornhuetter–Ferguson reserve" if config.spec(c).ibnr_method == "bf" else ""))
+    payments: dict[str, FloatArray] = {}
+    if spec.excess_inflation is not None:
+        for k, c in enumerate(classes):
+            w = now.payment_weights[k] if k < len(now.payment_weights) else None
+            if w is None:
+                w = np.array([1.0])
+                warns.append(f"class '{c}': no payment pattern for the excess-inflation test (too little paid "
+                             "development); the claims reserve is taken as paid within the first period")
+            payments[c] = w * claims_reserve[c]
+    exposures = []
+    for r in spec.reinsurers:
+        k = list(classes).index(r.class_name)
+        share = shares.get(r.class_name, 0.0)
+        # the reinsurer's share in every reserve of the class, as in reserve_rows (item 9(1))
+        exposure = float(upr_re[k] + now.rbns_reinsurance[k] + now.ibnr_reinsurance[k]
+                         + share * (float(urr.reserve[k]) + annuities[k]))
+        if exposure == 0.0:
+            warns.append(f"additional_risks.reinsurer for class '{r.class_name}': the class has no reinsurer's share "
+                         "in its reserves (no reinsurance configured)")
+        exposures.append(ReinsurerExposure(r.class_name, exposure, r.pd, r.lgd, r.reinsurer))
+    return assess_additional_risks(
+        list(classes), adequacy=adequacy, claims_reserves=claims_reserve, runoff=spec.runoff_deficiency,
+        runoff_materiality=spec.runoff_materiality, standard_errors=se, confidence=spec.uncertainty_confidence,
+        se_method=how, reinsurers=exposures, payments=payments, period_years=now.period_years,
+        inflation=spec.excess_inflation,
+        judgement=[JudgementItem(j.title, j.amount, j.reason, j.class_name) for j in spec.judgement])
 
 
 def _rbns_runoff(before: ClassReserves, now: ClassReserves, claims: Table, v0: _dt.date, v: _dt.date
@@ -821,6 +893,17 @@ def to_document(c: StatutoryClose, source: dict[str, Any]) -> dict[str, Any]:
                              _col("cause", "Analysis", "text")], ad_rows,
                          ["claims reserves without settlement expenses; IBNR at the end for accident periods up to "
                           "the start (the start's year pro rata by day)"]))
+    ar = c.additional
+    ar_rows = [{"risk": r.kind, "class": r.class_name or "portfolio", "exposure": r.exposure,
+                "parameter": r.parameter, "increase": r.increase, "present": "yes" if r.present else "no",
+                "basis": r.basis, "reason": r.reason} for r in ar.risks]
+    tables.append(_table("additional_risks", "Additional risks and the increase of the insurance reserves",
+                         "KZ191-OP item 8(9)", [
+                             _col("risk", "Risk", "text"), _col("class", "Class", "text"),
+                             _col("exposure", "Exposure"), _col("parameter", "Parameter", "factor"),
+                             _col("increase", "Increase of reserves"), _col("present", "Present", "text"),
+                             _col("basis", "Basis", "text"), _col("reason", "Reason", "text")], ar_rows,
+                         ["tested: " + (", ".join(ar.tested) or "none")]))
     s = c.solvency
     tables.append(_table("solvency", "Minimum and actual solvency margin", "KZ3-OGPO, KZ3-M14, KZ3-M21", [
         _col("component", "Component", "text"), _col("amount", "Amount"), _col("formula", "Formula", "text"),
@@ -891,6 +974,11 @@ def to_document(c: StatutoryClose, source: dict[str, Any]) -> dict[str, Any]:
         "adequacy": {"start": c.start.isoformat(), "end": v.isoformat(), "months": c.adequacy.months,
                      "insufficient": list(c.adequacy.insufficient),
                      "total_difference": c.adequacy.total.difference, "sufficient": c.adequacy.total.sufficient},
+        "additional_risks": {"tested": list(ar.tested), "present": ar.present, "total": ar.total,
+                             "by_class": ar.by_class(),
+                             "risks": [{"kind": r.kind, "class": r.class_name, "exposure": r.exposure,
+                                        "parameter": r.parameter, "increase": r.increase, "basis": r.basis,
+                                        "reason": r.reason} for r in ar.risks]},
         "solvency": {"minimum_margin": s.minimum_margin, "premium_index": s.premium_index,
                      "claims_index": s.claims_index, "retention": s.retention, "m14_increase": s.m14_increase,
                      "life_part": s.life_part, "adjusted_premium": s.adjusted_premium,

@@ -76,6 +76,35 @@ class LifeSpec:
 
 
 @dataclass(frozen=True)
+class ReinsurerSpec:
+    class_name: str
+    pd: float
+    lgd: float = 0.5
+    reinsurer: str = ""
+
+
+@dataclass(frozen=True)
+class JudgementSpec:
+    title: str
+    amount: float
+    reason: str
+    class_name: str | None = None
+
+
+@dataclass(frozen=True)
+class AdditionalRisksSpec:
+    """Which additional risks (item 8(9)) the actuary assesses and with which parameters
+    (aktuar.core.statutory.additional)."""
+
+    runoff_deficiency: bool = True
+    runoff_materiality: float = 0.0
+    uncertainty_confidence: float | None = None
+    excess_inflation: float | None = None
+    reinsurers: tuple[ReinsurerSpec, ...] = ()
+    judgement: tuple[JudgementSpec, ...] = ()
+
+
+@dataclass(frozen=True)
 class StatutoryConfig:
     source: Path
     entity: str
@@ -100,6 +129,7 @@ class StatutoryConfig:
     products: Path | None
     opinion: dict[str, Any] = field(default_factory=dict)
     opinion_text_file: Path | None = None
+    additional_risks: AdditionalRisksSpec = field(default_factory=AdditionalRisksSpec)
 
     @property
     def class_names(self) -> tuple[str, ...]:
@@ -157,7 +187,8 @@ def load_config(path: str | Path) -> StatutoryConfig:
     p, raw = read_toml(path)
     r = ConfigReader(p)
     r.check_keys(raw, "", {"entity", "currency", "valuation_date", "pack", "pack_overrides", "pack_override_reason",
-                           "files", "expense_years", "class", "osns", "life", "assets", "opinion"})
+                           "files", "expense_years", "class", "osns", "life", "assets", "opinion",
+                           "additional_risks"})
     entity = r.take(raw, "entity", "", str)
     currency = r.currency(raw)
     if "valuation_date" not in raw:
@@ -247,6 +278,7 @@ def load_config(path: str | Path) -> StatutoryConfig:
     if "assets" in files and total_assets <= 0:
         raise r.error("assets.total_assets", "give the total assets (balance sheet) for the 1 % cash cap of "
                                              "item 38 1)")
+    additional = _additional_risks(r, raw, names)
     opinion_raw = r.take(raw, "opinion", "", dict, {})
     text_file = _optional_file(r, opinion_raw, "text_file", "opinion") if isinstance(opinion_raw, dict) else None
     opinion = _opinion_table(r, opinion_raw, "opinion")
@@ -255,5 +287,48 @@ def load_config(path: str | Path) -> StatutoryConfig:
         _optional_file(r, files, "reinsurance", "files"), _optional_file(r, files, "settlement_expenses", "files"),
         expense_years, tuple(classes), osns, life, _optional_file(r, files, "assets", "files"), float(total_assets),
         float(re_assets), int(notches), _optional_file(r, files, "own_funds", "files"),
-        _optional_file(r, files, "products", "files"), opinion, text_file,
+        _optional_file(r, files, "products", "files"), opinion, text_file, additional,
     )
+
+
+def _additional_risks(r: ConfigReader, raw: dict[str, Any], classes: set[str]) -> AdditionalRisksSpec:
+    """``[additional_risks]`` (item 8(9)); without it the run-off deficiency alone is assessed."""
+    w = "additional_risks"
+    a = r.take(raw, w, "", dict, {})
+    r.check_keys(a, w, {"runoff_deficiency", "runoff_materiality", "uncertainty_confidence", "excess_inflation",
+                        "reinsurer", "item"})
+    conf = r.number(a, "uncertainty_confidence", w, None, low=0.5, high=0.9999)
+    infl = r.number(a, "excess_inflation", w, None, low=-0.5, high=1.0)
+    reinsurers: list[ReinsurerSpec] = []
+    for i, t in enumerate(r.take(a, "reinsurer", w, list, []), start=1):
+        ww = f"{w}.reinsurer[{i}]"
+        if not isinstance(t, dict):
+            raise r.error(ww, "each reinsurer exposure is an [[additional_risks.reinsurer]] table")
+        r.check_keys(t, ww, {"class", "pd", "lgd", "reinsurer"})
+        cls = r.take(t, "class", ww, str)
+        if cls not in classes:
+            raise r.error(f"{ww}.class", f"class '{cls}' is not a configured [[class]]")
+        if "pd" not in t:
+            raise r.error(f"{ww}.pd", f"give the reinsurer's one-year probability of default, e.g. {ww}.pd = 0.002")
+        reinsurers.append(ReinsurerSpec(cls, r.number(t, "pd", ww, low=0.0, high=1.0),
+                                        r.number(t, "lgd", ww, 0.5, low=0.0, high=1.0),
+                                        r.take(t, "reinsurer", ww, str, "")))
+    items: list[JudgementSpec] = []
+    for i, t in enumerate(r.take(a, "item", w, list, []), start=1):
+        ww = f"{w}.item[{i}]"
+        if not isinstance(t, dict):
+            raise r.error(ww, "each risk by the actuary's judgement is an [[additional_risks.item]] table")
+        r.check_keys(t, ww, {"title", "amount", "reason", "class"})
+        title = r.take(t, "title", ww, str)
+        reason = r.take(t, "reason", ww, str, "")
+        if not title.strip() or not reason.strip():
+            raise r.error(f"{ww}.reason", "give the risk a title and the reason for its amount")
+        if "amount" not in t:
+            raise r.error(f"{ww}.amount", "give the increase of the reserves for this risk (an amount ≥ 0)")
+        cls = r.take(t, "class", ww, str, None)
+        if cls is not None and cls not in classes:
+            raise r.error(f"{ww}.class", f"class '{cls}' is not a configured [[class]]")
+        items.append(JudgementSpec(title, r.number(t, "amount", ww, low=0.0), reason, cls))
+    return AdditionalRisksSpec(r.take(a, "runoff_deficiency", w, bool, True),
+                               r.number(a, "runoff_materiality", w, 0.0, low=0.0, high=10.0), conf, infl,
+                               tuple(reinsurers), tuple(items))

@@ -3,6 +3,13 @@
 Pure calculation except :mod:`.packs`, which reads the packaged, read-only regulation pack files.
 """
 
+from aktuar.core.statutory.additional import (
+    AdditionalRisk,
+    AdditionalRisksResult,
+    JudgementItem,
+    ReinsurerExposure,
+)
+from aktuar.core.statutory.additional import assess as assess_additional_risks
 from aktuar.core.statutory.adequacy import (
     AdequacyLine,
     AdequacyResult,
@@ -48,10 +55,10 @@ from aktuar.core.statutory.packs import (
 from aktuar.core.statutory.upr import UPRResult, unearned_premium
 
 __all__ = [
-    "AdequacyLine", "AdequacyResult", "AnnuityResult", "BacktestResult", "Beneficiary", "Commutation",
+    "AdditionalRisk", "AdditionalRisksResult", "JudgementItem", "ReinsurerExposure", "AdequacyLine", "AdequacyResult", "AnnuityResult", "BacktestResult", "Beneficiary", "Commutation",
     "IBNRRecord", "IBNRResult", "LifeTable", "NetPremiumReserve", "PackParameter", "RBNSResult",
     "ReexaminationAssumption", "RegulationPack", "SettlementExpenses", "UPRResult", "UnexpiredRiskResult",
-    "adequacy_test", "backtest", "builtin_packs", "check_no_overlap", "commutation", "ibnr", "load_pack",
+    "adequacy_test", "assess_additional_risks", "backtest", "builtin_packs", "check_no_overlap", "commutation", "ibnr", "load_pack",
     "makeham_table", "net_premium_reserve", "osns_annuities", "pack_for", "pack_table", "parse_pack", "rbns",
     "settlement_expenses", "unearned_premium", "unexpired_risk",
 ]
