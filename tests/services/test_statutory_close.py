@@ -314,3 +314,38 @@ def test_additional_risks_item_8_9(run: StatutoryRun, inputs: Path, tmp_path: Pa
     assert out.document["additional_risks"] == {"tested": [], "present": False, "total": 0.0,
                                                 "by_class": {c: 0.0 for c in out.document["classes"]}, "risks": []}
     assert "No additional risks were identified" in json.dumps(opinion_model(out.document, {}, "en"))
+
+
+@pytest.mark.req("KZ191-OP")
+def test_osns_annuities_with_the_actuarys_own_table(run: StatutoryRun, inputs: Path, tmp_path: Path) -> None:
+    """Item 8(6)/8(7): the OSNS annuities valued with a mortality table the actuary supplies (recorded by name and
+    source, no 'illustrative' warning); heavier mortality gives a lower value; a bad table names row and column."""
+    from aktuar.core.statutory import builtin_packs, pack_table
+
+    base = run.document["osns"]
+    assert base["parameters"]["table_illustrative"] is True
+    pack = next(p for p in builtin_packs() if p.name == "kz/2026-02")
+    t = pack_table(pack)
+    folder = _copy(inputs, tmp_path)
+    ages = list(range(t.min_age, t.max_age + 1))
+    qx = np.minimum(np.asarray(t.qx) * 1.5, 1.0)
+    pl.DataFrame({"age": ages, "qx": qx}).write_csv(folder / "mortality.csv")
+    cfg = folder / "statutory.toml"
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(text.replace('class = "OSNS"\n', 'class = "OSNS"\ntable = "mortality.csv"\ntable_name = "KZ 150 %"\n'
+                                'table_source = "test: 1.5 × the pack table"\n', 1), encoding="utf-8")
+    out = run_statutory_close(cfg, folder / "out", opinion=False).document
+    par = out["osns"]["parameters"]
+    assert par["table"] == "KZ 150 %" and par["table_source"] == "test: 1.5 × the pack table"
+    assert par["table_illustrative"] is False
+    assert not any(w.startswith("OSNS annuities use the pack's ILLUSTRATIVE") for w in out["warnings"])
+    assert any(w.startswith("OSNS annuities use the pack's ILLUSTRATIVE") for w in run.document["warnings"])
+    assert 0 < out["osns"]["total"] < base["total"]
+    bad = folder / "mortality.csv"
+    rows = bad.read_text(encoding="utf-8").splitlines()
+    rows[3] = rows[3].split(",")[0] + ",1.7"
+    bad.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        run_statutory_close(cfg, folder / "out2", opinion=False)
+    assert exc.value.column == "qx" and exc.value.row == 4 and "mortality.csv" in str(exc.value)
+    assert not (folder / "out2").exists()

@@ -454,7 +454,8 @@ def measure_statutory(config: StatutoryConfig, *, progress: Progress | None = No
     osns = None
     osns_class = None
     if config.osns is not None:
-        table = pack_table(pack)
+        table = (read_life_table(config.osns.table, config.osns.table_name, config.osns.table_source)
+                 if config.osns.table is not None else pack_table(pack))
         osns = osns_annuities(beneficiaries, v, table, config.osns.discount_rate,
                               reexamination=ReexaminationAssumption(config.osns.p_extend, config.osns.ratio_if_changed,
                                                                     config.osns.interval_years),

@@ -57,6 +57,9 @@ class OSNSSpec:
     p_extend: float = 1.0
     ratio_if_changed: float = 0.0
     interval_years: float = 1.0
+    table: Path | None = None
+    table_name: str = ""
+    table_source: str = ""
 
 
 @dataclass(frozen=True)
@@ -248,13 +251,15 @@ def load_config(path: str | Path) -> StatutoryConfig:
     if "osns" in raw:
         o = r.take(raw, "osns", "", dict)
         r.check_keys(o, "osns", {"beneficiaries", "class", "discount_rate", "indexation", "p_extend",
-                                 "ratio_if_changed", "interval_years"})
+                                 "ratio_if_changed", "interval_years", "table", "table_name", "table_source"})
         osns = OSNSSpec(r.file(o, "beneficiaries", "osns"), r.take(o, "class", "osns", str, "OSNS"),
                         r.number(o, "discount_rate", "osns", 0.0, low=-0.5, high=1.0),
                         r.number(o, "indexation", "osns", 0.0, low=-0.5, high=1.0),
                         r.number(o, "p_extend", "osns", 1.0, low=0.0, high=1.0),
                         r.number(o, "ratio_if_changed", "osns", 0.0, low=0.0, high=10.0),
-                        r.number(o, "interval_years", "osns", 1.0, low=0.01, high=50.0))
+                        r.number(o, "interval_years", "osns", 1.0, low=0.01, high=50.0),
+                        _optional_file(r, o, "table", "osns"), r.take(o, "table_name", "osns", str, ""),
+                        r.take(o, "table_source", "osns", str, ""))
     life = None
     if "life" in raw:
         lf = r.take(raw, "life", "", dict)
