@@ -44,7 +44,6 @@ from aktuar.core.statutory import (
     AnnuityResult,
     Beneficiary,
     IBNRResult,
-    JudgementItem,
     LifeTable,
     RBNSResult,
     ReexaminationAssumption,
@@ -580,7 +579,7 @@ def _additional_risks(config: StatutoryConfig, now: ClassReserves, adequacy: Ade
         runoff_materiality=spec.runoff_materiality, standard_errors=se, confidence=spec.uncertainty_confidence,
         se_method=how, reinsurers=exposures, payments=payments, period_years=now.period_years,
         inflation=spec.excess_inflation,
-        judgement=[JudgementItem(j.title, j.amount, j.reason, j.class_name) for j in spec.judgement])
+        judgement=spec.judgement)
 
 
 def _rbns_runoff(before: ClassReserves, now: ClassReserves, claims: Table, v0: _dt.date, v: _dt.date

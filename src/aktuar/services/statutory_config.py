@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from aktuar.core.statutory.additional import JudgementItem
 from aktuar.services.config_files import ConfigReader, read_toml
 
 IBNR_METHODS = ("chainladder", "bf")
@@ -87,14 +88,6 @@ class ReinsurerSpec:
 
 
 @dataclass(frozen=True)
-class JudgementSpec:
-    title: str
-    amount: float
-    reason: str
-    class_name: str | None = None
-
-
-@dataclass(frozen=True)
 class AdditionalRisksSpec:
     """Which additional risks (item 8(9)) the actuary assesses and with which parameters
     (aktuar.core.statutory.additional)."""
@@ -104,7 +97,7 @@ class AdditionalRisksSpec:
     uncertainty_confidence: float | None = None
     excess_inflation: float | None = None
     reinsurers: tuple[ReinsurerSpec, ...] = ()
-    judgement: tuple[JudgementSpec, ...] = ()
+    judgement: tuple[JudgementItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -318,7 +311,7 @@ def _additional_risks(r: ConfigReader, raw: dict[str, Any], classes: set[str]) -
         reinsurers.append(ReinsurerSpec(cls, r.number(t, "pd", ww, low=0.0, high=1.0),
                                         r.number(t, "lgd", ww, 0.5, low=0.0, high=1.0),
                                         r.take(t, "reinsurer", ww, str, "")))
-    items: list[JudgementSpec] = []
+    items: list[JudgementItem] = []
     for i, t in enumerate(r.take(a, "item", w, list, []), start=1):
         ww = f"{w}.item[{i}]"
         if not isinstance(t, dict):
@@ -333,7 +326,7 @@ def _additional_risks(r: ConfigReader, raw: dict[str, Any], classes: set[str]) -
         cls = r.take(t, "class", ww, str, None)
         if cls is not None and cls not in classes:
             raise r.error(f"{ww}.class", f"class '{cls}' is not a configured [[class]]")
-        items.append(JudgementSpec(title, r.number(t, "amount", ww, low=0.0), reason, cls))
+        items.append(JudgementItem(title, r.number(t, "amount", ww, low=0.0), reason, cls))
     return AdditionalRisksSpec(r.take(a, "runoff_deficiency", w, bool, True),
                                r.number(a, "runoff_materiality", w, 0.0, low=0.0, high=10.0), conf, infl,
                                tuple(reinsurers), tuple(items))
