@@ -285,12 +285,26 @@ def reject(run_id: Annotated[int, typer.Argument()],
 @app.command()
 def export(run_id: Annotated[int, typer.Argument()],
            out_path: Annotated[Path, typer.Option("--out", help="File to write: .csv or .json; .xlsx (the IFRS 17 "
-                                                                "workbook) for an IFRS 17 run")]) -> None:
-    """Export a run's results with its status, approvals and hashes (audited as a report export)."""
+                                                                "workbook) for an IFRS 17 run; .pdf (the run "
+                                                                "report)")],
+           format_: Annotated[str | None, typer.Option(
+               "--format", help="csv, json, xlsx or pdf (default: from the --out suffix); must match the suffix")]
+           = None,
+           lang: Annotated[str, typer.Option("--lang", help="Language of the PDF report: ru or en.")] = "ru") -> None:
+    """Export a run's results with its status, approvals and hashes, or its PDF report (audited as a report
+    export)."""
     from aktuar.services import valuation as val
 
+    fmt = (format_ or out_path.suffix.lstrip(".")).strip().lower()
+    if format_ is not None and out_path.suffix.lower() != f".{fmt}":
+        fail(f"--format {fmt} writes a .{fmt} file: name the --out file accordingly (not '{out_path.name}')")
     with session_actor() as (db, actor):
-        info = val.export_run(db, actor, run_id, out_path)
+        if fmt == "pdf":
+            from aktuar.services.run_documents import write_run_pdf
+
+            info = write_run_pdf(db, actor, run_id, out_path, lang, via="cli")
+        else:
+            info = val.export_run(db, actor, run_id, out_path)
     out.print(f"wrote {info.path}: {info.rows} results of a {info.run_status} run (sha256 {info.sha256[:16]}…)")
 
 

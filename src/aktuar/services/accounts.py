@@ -620,6 +620,48 @@ def my_account(db: Database, actor: Actor) -> UserInfo:
         return _info(user)
 
 
+# -------------------------------------------------------------------------------------- preferences (language)
+LANGUAGES: tuple[str, ...] = ("ru", "en")
+"""The languages a person may choose for the pages (the web catalog's languages)."""
+
+
+def preferred_language(db: Database, user_id: int | None) -> str | None:
+    """The language the person chose for the pages (``None``: not chosen yet, or not a personal account)."""
+    if user_id is None:
+        return None
+    with db.session() as s:
+        value = s.execute(select(User.language).where(User.id == int(user_id))).scalar_one_or_none()
+    return value if value in LANGUAGES else None
+
+
+def set_language(db: Database, actor: Actor, language: str) -> str:
+    """Store the language of one's own pages (``ru`` or ``en``) on one's account, so that every server process
+    and the next login use it. A preference of the person's own account, not a security setting: no permission
+    beyond being logged in as a person is needed; audited (category ``account``, action ``preference.change``)
+    when it changes, and a refusal is audited too."""
+    obj = _printable(actor.username)
+    try:
+        lang = str(language or "").strip().lower()
+        if lang not in LANGUAGES:
+            raise InputError(f"language '{_printable(language, 10)}' is not offered: choose one of "
+                             f"{', '.join(LANGUAGES)}")
+        if actor.user_id is None or actor.via == "api":
+            raise PermissionDenied(actor, "choose a language (only a person logged in interactively can)")
+        with db.session() as s:
+            user = s.get(User, actor.user_id)
+            if user is None or user.username != actor.username:
+                raise InputError(f"no account '{obj}'")
+            before = user.language
+            if before != lang:
+                user.language = lang
+                audit.record(s, actor, "account", "preference.change", object=user.username,
+                             details={"preference": "language", "from": before, "to": lang})
+        return lang
+    except AktuarError as exc:
+        _audit_refusal(db, actor, "account", "preference.change", obj, exc)
+        raise
+
+
 # ------------------------------------------------------------------------------------------ account admin
 def bootstrap(db: Database, username: str, full_name: str, password: str, now: datetime | None = None, *,
               source: str = "system") -> UserInfo:

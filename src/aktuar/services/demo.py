@@ -448,7 +448,7 @@ def run_demo(
                 progress(name, total + done_, total + total_)
 
         governed = run_governed_demo(folder, files["transactions"], valuation, progress=governed_progress)
-        files = {**files, "data directory": governed.data_dir}
+        files = {**files, "data directory": governed.data_dir, **governed.documents}
     if close is not None:
         files = {**files, "IFRS 17 results": close.files["balances"].parent}
     if stat is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -54,6 +54,7 @@ class GovernedDemo:
     ifrs17_status: str = ""
     ifrs17_results_sha256: str = ""
     ifrs17_reproduced: bool = False
+    documents: dict[str, Path] = field(default_factory=dict)  # label → PDF report of an approved run (ru, en)
 
 
 def _enroll_and_login(db: Database, username: str, password: str, now: datetime) -> tuple[Actor, datetime]:
@@ -117,6 +118,7 @@ def run_governed_demo(
         run = valuation.approve(db, chief, run.id)
         rep = valuation.reproduce_run(db, auditor, run.id)
         close_run, close_rep = _ifrs17_run(db, Path(folder) / "ifrs17", preparer, reviewer, chief, auditor, t)
+        documents = _run_reports(db, auditor, Path(folder), [run, *([close_run] if close_run else [])])
 
         step("platform: information security", 5, 7)
         isms_result = None
@@ -144,10 +146,23 @@ def run_governed_demo(
             audit_records=report.records, audit_ok=report.ok, credentials_file=creds, isms=isms_result,
             ifrs17_run_id=close_run.id if close_run else None, ifrs17_status=close_run.status if close_run else "",
             ifrs17_results_sha256=(close_run.results_sha256 or "") if close_run else "",
-            ifrs17_reproduced=bool(close_rep and close_rep.identical),
+            ifrs17_reproduced=bool(close_rep and close_rep.identical), documents=documents,
         )
     finally:
         db.dispose()
+
+
+def _run_reports(db: Database, auditor: Actor, folder: Path, runs: list[valuation.RunView]) -> dict[str, Path]:
+    """The PDF report (Russian and English) of each approved run, exported by the internal auditor into
+    ``folder`` (audited as report exports, like a download from the web app)."""
+    from aktuar.services.run_documents import filename, write_run_pdf
+
+    out: dict[str, Path] = {}
+    for r in runs:
+        for lang in ("ru", "en"):
+            info = write_run_pdf(db, auditor, r.id, folder / filename(r.id, lang), lang, via="demo")
+            out[f"run {r.id} report ({r.engine}, {lang})"] = info.path
+    return out
 
 
 def _ifrs17_run(db: Database, folder: Path, preparer: Actor, reviewer: Actor, chief: Actor, auditor: Actor,

@@ -8,8 +8,6 @@
   triangle, link ratios with exclusions (each with a reason), the development factors, the method comparison
   (chain ladder, Mack, Bornhuetter–Ferguson and Cape Cod when an exposure dataset is given, ODP bootstrap) and
   the simulated distribution of the total reserve. Reading a dataset needs ``data.read`` and is audited.
-- :class:`Jobs`: background preparation of a valuation run (``valuation.prepare_run``) with progress that a
-  browser or API client polls (no websockets).
 - :func:`export_run_xlsx`: a run's stored results as an XLSX workbook (identity sheet + results), checked
   against the recorded hash and audited (``report.export``) with the file's SHA-256, like ``export_run``.
 - :func:`ifrs17_demo_close`: the IFRS 17 close of the demo insurer (``run_close``), cached per data directory.
@@ -20,14 +18,13 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import secrets
 import shutil
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -82,6 +79,26 @@ def safe_filename(name: str) -> str:
     return stem + suffix
 
 
+def receive(stream: BinaryIO, target: Path, limit: int, *, empty: str, too_large: str = "",
+            head_bytes: int = 8192) -> bytes:
+    """Copy an uploaded ``stream`` into the new file ``target`` in 1 MiB blocks, refusing more than ``limit`` bytes
+    (``too_large``: what to do instead, after the limit) or nothing at all (``empty``: the message); the first
+    ``head_bytes`` bytes are returned for a content-signature check. ``InputError`` names the file."""
+    size, head = 0, b""
+    with open(target, "xb") as fh:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            if len(head) < head_bytes:
+                head += block[: head_bytes - len(head)]
+            size += len(block)
+            if size > limit:
+                raise InputError(f"the file is larger than the upload limit of {limit // (1 << 20)} MB"
+                                 + (f": {too_large}" if too_large else ""), file=target.name)
+            fh.write(block)
+    if size == 0:
+        raise InputError(empty, file=target.name)
+    return head
+
+
 def check_signature(head: bytes, filename: str) -> None:
     """The content must be what the extension says: XLSX is a ZIP (``PK\\x03\\x04``), Parquet starts with
     ``PAR1``, CSV is text (no NUL bytes; UTF-8 or a single-byte code page)."""
@@ -121,20 +138,9 @@ def import_upload(db: Database, actor: Actor, filename: str, stream: BinaryIO, k
     tmp_dir = tempfile.mkdtemp(prefix="up-", dir=folder)
     try:
         path = Path(tmp_dir) / name
-        size = 0
-        head = b""
         try:
-            with open(path, "xb") as fh:
-                for block in iter(lambda: stream.read(1 << 20), b""):
-                    if len(head) < 8192:
-                        head += block[: 8192 - len(head)]
-                    size += len(block)
-                    if size > max_bytes:
-                        raise InputError(f"the file is larger than the upload limit of {max_bytes // (1024 * 1024)} "
-                                         "MB: split it or import it with 'aktuar runs import'", file=name)
-                    fh.write(block)
-            if size == 0:
-                raise InputError("the file is empty: it needs a header row and at least one data row", file=name)
+            head = receive(stream, path, max_bytes, too_large="split it or import it with 'aktuar runs import'",
+                           empty="the file is empty: it needs a header row and at least one data row")
             check_signature(head, name)
         except InputError as exc:
             audit_refusal(db, actor, "dataset.import", f"file:{name}", exc, {"kind": kind, "web": True})
@@ -318,76 +324,6 @@ def analyse_dataset(db: Database, actor: Actor, dataset_id: int, *, segment: int
             total_quantiles=total_q, sims=sim_values, warnings=warnings)
 
     return guarded(db, actor, "dataset.analyse", obj, work)
-
-
-# --------------------------------------------------------------------------------------------------- jobs
-@dataclass
-class Job:
-    """A run being prepared in the background."""
-
-    id: str
-    owner: str
-    started_at: datetime
-    status: str = "running"  # running | done | failed
-    done: int = 0
-    total: int = 0
-    run_id: int | None = None
-    error: str | None = None
-
-
-class Jobs:
-    """Background preparation of runs in threads, with progress (one registry per web application)."""
-
-    def __init__(self, max_jobs: int = 1000) -> None:
-        self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
-        self._max = max_jobs
-
-    def get(self, job_id: str, actor: Actor) -> Job | None:
-        """The job if it exists and belongs to ``actor`` (nobody else learns that it exists)."""
-        with self._lock:
-            j = self._jobs.get(job_id)
-            if j is None or j.owner != actor.username:
-                return None
-            return replace(j)
-
-    def start(self, db: Database, actor: Actor, prepare: Callable[[Callable[[int, int], None]], valuation.RunView],
-              *, now: datetime | None = None, wait: bool = False) -> Job:
-        """Run ``prepare(progress)`` in a thread; ``wait`` joins it (tests, API clients that want the result)."""
-        rbac.require(actor, "run.prepare")
-        job = Job(secrets.token_urlsafe(16), actor.username, now or datetime.now(UTC))
-        with self._lock:
-            if len(self._jobs) >= self._max:
-                for k in [k for k, v in self._jobs.items() if v.status != "running"][: self._max // 2]:
-                    del self._jobs[k]
-            self._jobs[job.id] = job
-
-        def progress(done: int, total: int) -> None:
-            with self._lock:
-                job.done, job.total = int(done), int(total)
-
-        def target() -> None:
-            try:
-                run = prepare(progress)
-                with self._lock:
-                    job.status, job.run_id = "done", run.id
-                    job.done = max(job.done, job.total)
-            except InputError as exc:
-                with self._lock:
-                    job.status, job.error = "failed", str(exc.message)[:500]
-            except Exception as exc:  # noqa: BLE001 - reported to the user as a failed job; details in the log
-                import logging
-
-                logging.getLogger("aktuar.web").exception("run preparation failed (job %s)", job.id)
-                with self._lock:
-                    job.status = "failed"
-                    job.error = type(exc).__name__ if not isinstance(exc, rbac.PermissionDenied) else "forbidden"
-
-        t = threading.Thread(target=target, name=f"aktuar-job-{job.id[:6]}", daemon=True)
-        t.start()
-        if wait:
-            t.join()
-        return self.get(job.id, actor) or job
 
 
 # ------------------------------------------------------------------------------------------------- export

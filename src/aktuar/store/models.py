@@ -54,6 +54,7 @@ class User(Base):
     mfa_pending_secret: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted, until enrollment confirmed
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)  # set by an administrator
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # disabled/enabled
+    language: Mapped[str | None] = mapped_column(String(8))  # preferred language of the pages (ru | en); 0006
 
     roles: Mapped[list[UserRole]] = relationship(back_populates="user", cascade="all, delete-orphan")
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -302,6 +303,32 @@ class RunDocument(Base):
     media_type: Mapped[str] = mapped_column(String(64))  # application/json
     sha256: Mapped[str] = mapped_column(String(64))  # of the content (UTF-8); recomputed when verified
     content: Mapped[str] = mapped_column(Text)
+
+
+class WebJob(Base):
+    """A background job of the web application (a run being prepared), kept in the database so that every server
+    process sees it (migration 0006). Only its owner may read it; ``worker`` (host:pid) and ``updated_at`` (the
+    heartbeat) tell whether a ``running`` job still has a process working on it."""
+
+    __tablename__ = "web_jobs"
+    __table_args__ = (Index("ix_web_jobs_owner", "owner"), Index("ix_web_jobs_status", "status"))
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random URL-safe token
+    owner: Mapped[str] = mapped_column(String(64))  # username of the person who started it
+    kind: Mapped[str] = mapped_column(String(32))  # run.prepare | ifrs17.prepare
+    status: Mapped[str] = mapped_column(String(16))  # running | done | failed | interrupted
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    params: Mapped[str] = mapped_column(Text)  # canonical JSON of what the job does (to start it again)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
+    error: Mapped[str | None] = mapped_column(String(500))  # a short reason for the user, no internals
+    error_file: Mapped[str | None] = mapped_column(String(300))
+    error_row: Mapped[int | None] = mapped_column(Integer)
+    error_column: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # progress or heartbeat
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    worker: Mapped[str] = mapped_column(String(200))  # host:pid of the process running it
 
 
 # ------------------------------------------------------------------------- ISMS registers (KZ164, SECP; migration 0004)

@@ -43,7 +43,6 @@ from aktuar.web.security import (
     SESSION_COOKIE,
     CsrfRefused,
     LoginRequired,
-    SessionState,
     Unauthenticated,
     load_csrf_key,
     safe_next,
@@ -238,10 +237,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.state.db = db
     app.state.identity = identity
     app.state.csrf_key = load_csrf_key(db.settings.data_dir)
-    app.state.sessions = SessionState()
-    from aktuar.services.web_support import Jobs
+    from aktuar.services.web_jobs import WebJobs
 
-    app.state.jobs = Jobs()
+    app.state.jobs = WebJobs(db, settings.clock)  # in the database: every server process sees every job
+    try:
+        interrupted = app.state.jobs.sweep()  # jobs left running by a process that is gone
+        if interrupted:
+            log.warning("%d background job(s) left by a stopped server process marked interrupted", len(interrupted))
+    except DatabaseUnavailable as exc:
+        log.error("could not check the background jobs at start-up: %s", exc)
     app.state.jinja = Environment(loader=PackageLoader("aktuar.web", "templates"),
                                   autoescape=select_autoescape(default=True, default_for_string=True))
     _install_handlers(app)

@@ -76,8 +76,8 @@ def _resolve(request: Request, bearer: str | None) -> Who:
         who = Who(None, cookie_lang(request))
         request.state.who = who
         return who
-    state = request.app.state.sessions
-    lang = state.lang(token) or cookie_lang(request)
+    # the person's chosen language is stored on the account (every server process reads it); else the cookie's
+    lang = accounts.preferred_language(db, actor.user_id) or cookie_lang(request)
     who = Who(actor, lang, token, csrf_for_session(request.app.state.csrf_key, token))
     request.state.who = who
     return who

@@ -14,8 +14,8 @@ PAGES: dict[str, dict[str, str]] = {
     "data.title": {"ru": "Данные", "en": "Data"},
     "data.upload": {"ru": "Загрузка файла", "en": "Upload a file"},
     "data.kind": {"ru": "Вид данных", "en": "Kind of data"},
-    "data.file_label": {"ru": "Файл (.csv, .xlsx, .parquet; не более {mb} МБ)",
-                        "en": "File (.csv, .xlsx, .parquet; at most {mb} MB)"},
+    "data.file_label": {"ru": "Файл (.csv, .xlsx, .parquet; пакет МСФО 17 — .zip; не более {mb} МБ)",
+                        "en": "File (.csv, .xlsx, .parquet; an IFRS 17 package: .zip; at most {mb} MB)"},
     "data.upload_button": {"ru": "Загрузить и проверить", "en": "Upload and validate"},
     "data.hint": {"ru": "Файл проверяется целиком; при ошибке показываются строка и столбец, и ничего не сохраняется.",
                   "en": "The whole file is validated; on an error the row and column are shown and nothing is "
@@ -39,6 +39,11 @@ PAGES: dict[str, dict[str, str]] = {
     "kind.claims": {"ru": "убытки (транзакции)", "en": "claim transactions"},
     "kind.exposure": {"ru": "премии / экспозиция", "en": "premium / exposure"},
     "kind.ifrs17": {"ru": "пакет закрытия МСФО 17", "en": "IFRS 17 close package"},
+    "data.ifrs17_hint": {"ru": "Пакет закрытия МСФО 17 — файл .zip с ifrs17.toml в корне и ровно теми файлами, "
+                               "которые в нём названы; после загрузки из него готовится расчёт МСФО 17.",
+                         "en": "An IFRS 17 close package is a .zip with ifrs17.toml at its root and exactly the "
+                               "files it names; once uploaded, an IFRS 17 run is prepared from it."},
+    "data.prepare_ifrs17": {"ru": "Подготовить расчёт", "en": "Prepare a run"},
     # reserving
     "reserving.title": {"ru": "Резервирование", "en": "Reserving"},
     "reserving.datasets": {"ru": "Наборы данных для анализа", "en": "Datasets to analyse"},
@@ -114,6 +119,18 @@ PAGES: dict[str, dict[str, str]] = {
                     "en": "The run is being computed; this page refreshes itself."},
     "job.segments": {"ru": "сегментов", "en": "segments"},
     "job.failed": {"ru": "Расчёт не выполнен:", "en": "The run failed:"},
+    "job.steps": {"ru": "шагов", "en": "steps"},
+    "job.internal": {"ru": "внутренняя ошибка сервера; подробности записаны в журнал сервера.",
+                     "en": "an internal server error; the details are in the server log."},
+    "job.forbidden": {"ru": "недостаточно прав.", "en": "not permitted."},
+    "job.back": {"ru": "Вернуться к форме запуска", "en": "Back to the form"},
+    "job.interrupted": {"ru": "Подготовка расчёта прервана: процесс сервера, который её выполнял, остановился. "
+                              "Запустите её снова.",
+                        "en": "The preparation was interrupted: the server process running it stopped. Start it "
+                              "again."},
+    "job.interrupted_at": {"ru": "Выполнено {done} из {total} ({unit}); последнее сообщение о ходе: {at} (UTC).",
+                           "en": "{done} of {total} {unit} done; last progress report: {at} (UTC)."},
+    "job.restart": {"ru": "Запустить снова с теми же параметрами", "en": "Start again with the same parameters"},
     # run detail and comparison
     "run.title": {"ru": "Расчёт №{id}", "en": "Run #{id}"},
     "run.created": {"ru": "Расчёт №{id} подготовлен.", "en": "Run #{id} prepared."},
@@ -159,6 +176,42 @@ PAGES: dict[str, dict[str, str]] = {
                             "en": "LRC + CSM by reporting date (run-off)"},
     "ifrs17.csm_note": {"ru": "Для портфелей с упрощённым подходом (PAA) CSM не рассчитывается (п. 55 МСФО 17).",
                         "en": "Portfolios measured under the PAA have no CSM (IFRS 17 para 55)."},
+    "ifrs17.new_link": {"ru": "Загрузить пакет и подготовить расчёт", "en": "Upload a package and prepare a run"},
+    "ifrs17.run_page": {"ru": "Проверка и утверждение", "en": "Review and approval"},
+    "ifrs17.new_title": {"ru": "Новый расчёт МСФО 17", "en": "New IFRS 17 run"},
+    "ifrs17.imported": {"ru": "Пакет загружен и проверен: набор данных №{id}.",
+                        "en": "The package was uploaded and validated: dataset #{id}."},
+    "ifrs17.upload_title": {"ru": "Загрузка пакета закрытия (ZIP)", "en": "Upload a close package (ZIP)"},
+    "ifrs17.upload_label": {"ru": "Пакет (.zip; не более {mb} МБ)", "en": "Package (.zip; at most {mb} MB)"},
+    "ifrs17.upload_hint": {
+        "ru": "В корне архива — ifrs17.toml, рядом — ровно те файлы, которые он называет (кривые, договоры, убытки, "
+              "модельные точки, таблицы смертности…), по относительным путям. Пакет проверяется так же, как "
+              "командой «aktuar runs import ФАЙЛ --kind ifrs17»: пути за пределы пакета, символические ссылки, "
+              "зашифрованные и повторяющиеся файлы, лишние файлы и ZIP-бомбы отклоняются; при ошибке показываются "
+              "файл, строка и столбец (для ifrs17.toml — ключ), и ничего не сохраняется.",
+        "en": "The archive holds ifrs17.toml at its root and exactly the files it names (curves, contracts, claims, "
+              "model points, mortality tables…) by relative paths. It is checked as by 'aktuar runs import FILE "
+              "--kind ifrs17': paths leaving the package, symbolic links, encrypted or repeated members, extra "
+              "files and ZIP bombs are refused; on an error the file, row and column (for ifrs17.toml, the key) are "
+              "shown and nothing is stored."},
+    "ifrs17.prepare_title": {"ru": "Подготовка расчёта МСФО 17", "en": "Prepare an IFRS 17 run"},
+    "ifrs17.package": {"ru": "Пакет", "en": "Package"},
+    "ifrs17.test_run": {"ru": "Тестовый расчёт (методика ещё не согласована)",
+                        "en": "Test run (the methodology is not coordinated yet)"},
+    "ifrs17.prepare_button": {"ru": "Подготовить расчёт", "en": "Prepare the run"},
+    "ifrs17.prepare_hint": {
+        "ru": "Отчётная дата расчёта — последняя отчётная дата в ifrs17.toml пакета. Расчёт готовится в фоне; "
+              "затем его проверяет другой сотрудник и утверждает главный актуарий.",
+        "en": "The run's reporting date is the last reporting date of the package's ifrs17.toml. The run is "
+              "prepared in the background; then another person reviews it and the chief actuary approves it."},
+    "ifrs17.no_packages": {"ru": "Пакетов МСФО 17 ещё нет: загрузите пакет.",
+                           "en": "There is no IFRS 17 package yet: upload one."},
+    "ifrs17.may_not_prepare": {"ru": "Готовить расчёты может актуарий.", "en": "Runs are prepared by an actuary."},
+    "ifrs17.no_methodology": {
+        "ru": "Нет методики МСФО 17 (параметры {\"engine\": \"ifrs17\"}): зарегистрируйте её командой "
+              "«aktuar methodology create».",
+        "en": "There is no IFRS 17 methodology (parameters {\"engine\": \"ifrs17\"}): register one with "
+              "'aktuar methodology create'."},
     # administration
     "admin.title": {"ru": "Администрирование", "en": "Administration"},
     "admin.users": {"ru": "Пользователи", "en": "Users"},
@@ -237,6 +290,12 @@ PAGES: dict[str, dict[str, str]] = {
                  "en": "The authenticator is set up. All earlier sessions have ended."},
     "mfa.codes": {"ru": "Коды восстановления (показываются один раз; сохраните их в надёжном месте):",
                   "en": "Recovery codes (shown once; keep them somewhere safe):"},
+    # run PDF report
+    "run.download_pdf": {"ru": "Скачать PDF", "en": "Download PDF"},
+    "run.download_pdf_hint": {"ru": "Отчёт о расчёте для аудитора: идентификация, согласование, методика, входные "
+                                    "данные с SHA-256, результаты и графики",
+                              "en": "The run report an auditor files: identity, approvals, methodology, inputs with "
+                                    "their SHA-256, results and charts"},
 }
 
 from aktuar.web.i18n_isms import ISMS  # noqa: E402 - the information-security pages' texts

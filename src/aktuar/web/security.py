@@ -21,7 +21,6 @@ import hmac
 import os
 import re
 import secrets
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -147,25 +146,3 @@ class Who:
     csrf: str | None = None  # the session's CSRF token (browser sessions only)
     bearer: bool = False
 
-
-class SessionState:
-    """Per-session preferences kept on the server (the language), keyed by the SHA-256 of the token."""
-
-    def __init__(self) -> None:
-        self._lang: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def lang(self, token: str) -> str | None:
-        with self._lock:
-            return self._lang.get(token_digest(token))
-
-    def set_lang(self, token: str, lang: str) -> None:
-        with self._lock:
-            if len(self._lang) > 100_000:  # bounded: drop the oldest half
-                for k in list(self._lang)[:50_000]:
-                    del self._lang[k]
-            self._lang[token_digest(token)] = lang
-
-    def drop(self, token: str) -> None:
-        with self._lock:
-            self._lang.pop(token_digest(token), None)

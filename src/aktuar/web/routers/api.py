@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from aktuar.errors import InputError
-from aktuar.services import dashboard, valuation, web_support
+from aktuar.services import dashboard, valuation, web_jobs, web_support
 from aktuar.web.deps import api_who, db_of, now_of
 from aktuar.web.security import Who
 
@@ -190,14 +190,15 @@ class RunIn(BaseModel):
 
 class JobOut(BaseModel):
     id: str
-    status: str
+    status: str = Field(description="running, done, failed, or interrupted (the server process running it "
+                                    "stopped: start it again)")
     done: int
     total: int
     run_id: int | None
     error: str | None
 
 
-def _job_out(j: web_support.Job) -> JobOut:
+def _job_out(j: web_jobs.Job) -> JobOut:
     return JobOut(id=j.id, status=j.status, done=j.done, total=j.total, run_id=j.run_id, error=j.error)
 
 
@@ -210,13 +211,9 @@ def create_run(request: Request, body: RunIn, who: ApiWho) -> JobOut:
               if v is not None}
     if ("triangle" in inputs) == ("claims" in inputs):
         raise InputError("give exactly one of triangle or claims")
-    db, now = db_of(request), now_of(request)
-
-    def prepare(progress):  # type: ignore[no-untyped-def]
-        return valuation.prepare_run(db, actor, body.reporting_date, body.scope, body.methodology_id, inputs,
-                                     is_test=body.is_test, progress=progress, now=now)
-
-    return _job_out(request.app.state.jobs.start(db, actor, prepare, now=now))
+    params = web_jobs.reserving_params(body.reporting_date, body.scope, body.methodology_id, inputs,
+                                       is_test=body.is_test)
+    return _job_out(request.app.state.jobs.start(actor, "run.prepare", params))
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, summary="Progress of a run being prepared (its owner only)",
@@ -242,3 +239,27 @@ def run_xlsx(request: Request, run_id: RunId, who: ApiWho) -> Response:
     d = web_support.export_run_xlsx(db_of(request), who.actor, run_id)
     return Response(d.content, media_type=d.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{d.filename}"'})
+
+
+@router.get("/runs/{run_id}/results.pdf", summary="A run's PDF report, Russian or English (report.read; audited)",
+            description="The run's identity (status, preparer/reviewer/approver, methodology, inputs with their "
+                        "SHA-256, parameters, versions, results SHA-256) and its results (reserving: by class, "
+                        "origin and development factors; IFRS 17: balances, CSM roll-forward and run-off). Refused "
+                        "(409) when the stored results no longer match their recorded hash; a run that is not "
+                        "approved is marked DRAFT. The export is audited with the PDF's SHA-256 (also in the "
+                        "X-Content-SHA256 header).",
+            response_class=Response,
+            responses={200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "the PDF document"},
+                       404: {"model": ErrorOut}})
+def run_pdf(request: Request, run_id: RunId, who: ApiWho,
+            lang: Annotated[str | None, Query(pattern="^(ru|en)$", description="ru or en (default: the caller's "
+                                                                             "language)")] = None) -> Response:
+    from aktuar.services.run_documents import export_run_pdf
+
+    assert who.actor is not None
+    _get(request, who, run_id)
+    d = export_run_pdf(db_of(request), who.actor, run_id, lang or who.lang, now=now_of(request), via="api")
+    return Response(d.content, media_type=d.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{d.filename}"',
+                             "X-Content-SHA256": d.sha256})

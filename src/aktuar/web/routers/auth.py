@@ -1,4 +1,5 @@
-"""Login with password + TOTP (KZ164-65, KZ164-67), logout, language switch, theme CSS and logo."""
+"""Login with password + TOTP (KZ164-65, KZ164-67), logout, language switch (stored on the person's account when
+logged in, else in a cookie), theme CSS and logo."""
 
 from __future__ import annotations
 
@@ -87,7 +88,6 @@ def login_submit(
     old = request.cookies.get(SESSION_COOKIE)
     if old:  # never carry a session id the browser brought (fixation): end it, the login makes a new one
         accounts.logout(db, old, now)
-        request.app.state.sessions.drop(old)
     try:
         result = accounts.login(db, username, password, code, f"web {client_ip(request)}", now, via="web")
     except accounts.MfaEnrollmentRequired:
@@ -97,9 +97,13 @@ def login_submit(
         return _login_page(request, status=401, next_path=next, username=username[:64],
                            error=i18n.t(lang, "login.failed", threshold=pol.lockout_threshold,
                                         minutes=pol.lockout_minutes))
-    request.app.state.sessions.set_lang(result.session_token, lang)
     resp = RedirectResponse(safe_next(next), status_code=303)
     _cookie(resp, SESSION_COOKIE, result.session_token)
+    # the session's pages are in the person's stored language (the pre-login cookie's only when none is stored);
+    # the cookie follows it so that the login page after logging out speaks it too
+    preferred = accounts.preferred_language(db, result.actor.user_id)
+    if preferred is not None and preferred != lang:
+        _cookie(resp, LANG_COOKIE, preferred)
     resp.delete_cookie(PRE_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
     return resp
 
@@ -112,7 +116,6 @@ def logout(request: Request, csrf: Annotated[str, Depends(form_csrf)]) -> Respon
         if not same(csrf, who.csrf):
             raise CsrfRefused("bad csrf token")
         accounts.logout(db_of(request), who.session_token, now_of(request))
-        request.app.state.sessions.drop(who.session_token)
     resp = RedirectResponse("/login?m=logged_out", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="strict")
     return resp
@@ -133,8 +136,8 @@ def switch_language(
     elif not anonymous_csrf_ok(request, csrf):
         raise CsrfRefused("bad pre-session csrf token")
     chosen = i18n.normalize_language(lang)
-    if who.session_token is not None:
-        request.app.state.sessions.set_lang(who.session_token, chosen)
+    if who.actor is not None and who.session_token is not None:  # kept on the account: every process, next login
+        accounts.set_language(db_of(request), who.actor, chosen)
     target = safe_next(next, "/login" if who.actor is None else "/dashboard")
     if who.actor is None and next.startswith("/login"):
         target = "/login"

@@ -1,5 +1,6 @@
 """Pages of the valuation work: data upload and history, reserving analysis and run creation (with progress),
-run detail, comparison and XLSX download, and the IFRS 17 close.
+run detail, comparison and XLSX download, and the IFRS 17 close (upload of a close package and preparation of
+its run in the background).
 
 Routes stay thin: ``services.web_support`` / ``services.valuation`` check permissions, validate and audit; the
 pages hide what a role may not do. Every form post carries the session's CSRF token; uploads are bounded by
@@ -17,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from aktuar.errors import InputError
-from aktuar.services import valuation, web_support
+from aktuar.services import ifrs17_web, valuation, web_jobs, web_support
 from aktuar.services.methodology import list_methodologies
 from aktuar.web import charts, i18n
 from aktuar.web.deps import allowed, db_of, now_of, page_post_who, page_who, render
@@ -29,7 +30,7 @@ PostWho = Annotated[Who, Depends(page_post_who)]
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 JobId = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 MAX_EXCLUSIONS = 200
-UPLOAD_KINDS = [k for k in valuation.KINDS if k != "ifrs17"]  # IFRS 17 packages: 'aktuar runs import --kind ifrs17'
+UPLOAD_KINDS = list(valuation.KINDS)  # an IFRS 17 close package (kind ifrs17) is a .zip: ifrs17_web
 FORM_OVERHEAD = 64 * 1024
 
 
@@ -68,22 +69,33 @@ def _datasets(request: Request, who: Who) -> list[valuation.DatasetView]:
 
 
 @router.get("/data")
-def data_page(request: Request, who: PageWho, imported: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> Response:
+def data_page(request: Request, who: PageWho, imported: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0,
+              kind: Annotated[str, Query(max_length=20, pattern=r"^[a-z0-9]*$")] = "") -> Response:
     return render(request, "data.html", who.lang, datasets=_datasets(request, who), kinds=UPLOAD_KINDS,
                   problem=None, imported=imported, may_import=allowed(who, "data.import"),
+                  may_prepare=allowed(who, "run.prepare"), chosen_kind=kind if kind in UPLOAD_KINDS else "",
                   limit_mb=upload_limit(request) // (1024 * 1024))
 
 
 @router.post("/data/upload", dependencies=[Depends(limit_body)])
 def upload(request: Request, who: PostWho, file: Annotated[UploadFile, File()],
            kind: Annotated[str, Form(max_length=20)] = "triangle") -> Response:
+    """A data file, or (kind ``ifrs17``) an IFRS 17 close package: a ZIP checked like
+    ``aktuar runs import --kind ifrs17``; a refusal shows the validation report (file, member, row, column)."""
     assert who.actor is not None
-    out = web_support.import_upload(db_of(request), who.actor, file.filename or "", file.file, kind,
-                                    max_bytes=upload_limit(request), now=now_of(request))
-    if out.dataset is not None:
-        return RedirectResponse(f"/data?imported={out.dataset.id}", status_code=303)
+    if kind == "ifrs17":
+        out = ifrs17_web.import_package_upload(db_of(request), who.actor, file.filename or "", file.file,
+                                               max_bytes=upload_limit(request), now=now_of(request))
+        if out.dataset is not None:
+            return RedirectResponse(f"/ifrs17/new?imported={out.dataset.id}", status_code=303)
+    else:
+        out = web_support.import_upload(db_of(request), who.actor, file.filename or "", file.file, kind,
+                                        max_bytes=upload_limit(request), now=now_of(request))
+        if out.dataset is not None:
+            return RedirectResponse(f"/data?imported={out.dataset.id}", status_code=303)
     return render(request, "data.html", who.lang, status_code=422, datasets=_datasets(request, who),
                   kinds=UPLOAD_KINDS, problem=out.problem, imported=0, may_import=True,
+                  may_prepare=allowed(who, "run.prepare"), chosen_kind=kind if kind in UPLOAD_KINDS else "",
                   limit_mb=upload_limit(request) // (1024 * 1024))
 
 
@@ -244,18 +256,15 @@ def create_run(request: Request, who: PostWho, form: Annotated[FormData, Depends
         d = s.get(Dataset, dataset)
         role = d.kind if d is not None and d.kind in ("triangle", "claims") else "triangle"
     inputs = {role: dataset} | ({"exposure": exposure} if exposure else {})
-    now = now_of(request)
-
-    def prepare(progress: Any) -> valuation.RunView:
-        return valuation.prepare_run(db, actor, reporting, scope, meth, inputs, parameters, is_test=is_test,
-                                     progress=progress, now=now)
-
-    job = request.app.state.jobs.start(db, actor, prepare, now=now)
+    params = web_jobs.reserving_params(reporting, scope, meth, inputs, parameters, is_test=is_test)
+    job = request.app.state.jobs.start(actor, "run.prepare", params)
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
 @router.get("/jobs/{job_id}")
 def job_page(request: Request, job_id: JobId, who: PageWho) -> Response:
+    """A background job's progress (its owner only; whichever server process started it): refreshes itself while
+    running, goes to the run when done, says why when it failed or was interrupted."""
     assert who.actor is not None
     job = request.app.state.jobs.get(job_id, who.actor)
     if job is None:
@@ -264,7 +273,19 @@ def job_page(request: Request, job_id: JobId, who: PageWho) -> Response:
         raise HTTPException(404)
     if job.status == "done" and job.run_id is not None:
         return RedirectResponse(f"/runs/{job.run_id}?new=1", status_code=303)
-    return render(request, "job.html", who.lang, job=job)
+    return render(request, "job.html", who.lang, job=job, may_restart=allowed(who, "run.prepare"))
+
+
+@router.post("/jobs/{job_id}/restart")
+def job_restart(request: Request, job_id: JobId, who: PostWho) -> Response:
+    """Start an interrupted (or failed) job again with the same parameters: a new job."""
+    assert who.actor is not None
+    job = request.app.state.jobs.restart(job_id, who.actor)
+    if job is None:
+        from fastapi import HTTPException
+
+        raise HTTPException(404)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
 # ------------------------------------------------------------------------------------------------- runs
@@ -318,6 +339,18 @@ def download_xlsx(request: Request, run_id: Id, who: PageWho) -> Response:
                              "X-Content-SHA256": d.sha256})
 
 
+@router.get("/runs/{run_id}/download.pdf")
+def download_pdf(request: Request, run_id: Id, who: PageWho) -> Response:
+    """The run's PDF report in the user's language (``report.read``; audited with the PDF's SHA-256)."""
+    from aktuar.services.run_documents import export_run_pdf
+
+    assert who.actor is not None
+    d = export_run_pdf(db_of(request), who.actor, run_id, who.lang, now=now_of(request), via="web")
+    return Response(d.content, media_type=d.media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{d.filename}"',
+                             "X-Content-SHA256": d.sha256})
+
+
 # ---------------------------------------------------------------------------------------------- IFRS 17
 @router.get("/ifrs17")
 def ifrs17_page(request: Request, who: PageWho, date_: Annotated[str, Query(alias="date", max_length=10,
@@ -352,3 +385,32 @@ def ifrs17_page(request: Request, who: PageWho, date_: Annotated[str, Query(alia
     tables = [t for t in doc["tables"] if t.get("kind") in wanted] or doc["tables"]
     return render(request, "ifrs17.html", lang, dates=dates, chosen=chosen, doc=doc, tables=tables, rows=rows,
                   balances=balances, runoff=runoff, runs=close.runs, run=close.run)
+
+
+@router.get("/ifrs17/new")
+def ifrs17_new_page(request: Request, who: PageWho,
+                    imported: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0,
+                    package: Annotated[int, Query(ge=0, le=2_147_483_647)] = 0) -> Response:
+    """Upload an IFRS 17 close package and prepare a run from a stored one (``data.read`` to see the packages)."""
+    assert who.actor is not None
+    db = db_of(request)
+    packages = ifrs17_web.packages(db, who.actor)
+    methodologies = ifrs17_web.close_methodologies(db, who.actor) if allowed(who, "methodology.read") else []
+    return render(request, "ifrs17_new.html", who.lang, packages=packages, methodologies=methodologies,
+                  imported=imported, chosen=imported or package, may_import=allowed(who, "data.import"),
+                  may_prepare=allowed(who, "run.prepare"), limit_mb=upload_limit(request) // (1024 * 1024))
+
+
+@router.post("/ifrs17/runs/new")
+def ifrs17_create_run(request: Request, who: PostWho, form: Annotated[FormData, Depends(form_data)]) -> Response:
+    """Prepare the IFRS 17 run of a stored package in the background (``run.prepare``): a job whose page shows the
+    progress and then the run, which is reviewed and approved like every run."""
+    assert who.actor is not None
+    package = _int(form, "package", 0, 1, 2_147_483_647)
+    meth = _int(form, "methodology", 0, 1, 2_147_483_647)
+    if package == 0 or meth == 0:
+        raise InputError("choose an IFRS 17 package and an IFRS 17 methodology")
+    is_test = str(form.get("is_test") or "") == "1"
+    job = request.app.state.jobs.start(who.actor, "ifrs17.prepare",
+                                       web_jobs.ifrs17_params(package, meth, is_test=is_test))
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
