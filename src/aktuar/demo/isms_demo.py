@@ -74,7 +74,7 @@ def _anchor(now: datetime, year: int) -> date:
 
 def recipient_certificate(data_dir: Path, now: datetime) -> tuple[Path, Path]:
     """A demo recipient ("ARDFM (demo)") RSA certificate and key in ``<data dir>/isms/demo-recipient`` (key 0600);
-    reused when present."""
+    reused while it is valid at ``now``, made anew otherwise."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
@@ -83,7 +83,9 @@ def recipient_certificate(data_dir: Path, now: datetime) -> tuple[Path, Path]:
     folder = Path(data_dir) / RECIPIENT_DIR
     cert_path, key_path = folder / "ardfm-demo.pem", folder / "ardfm-demo.key"
     if cert_path.is_file() and key_path.is_file():
-        return cert_path, key_path
+        old = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        if old.not_valid_before_utc <= now.astimezone(UTC) < old.not_valid_after_utc:
+            return cert_path, key_path
     folder.mkdir(parents=True, exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "KZ"),

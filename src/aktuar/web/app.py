@@ -251,13 +251,15 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     _install_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    from aktuar.web.routers import admin, api, auth, isms, pages, work
+    from aktuar.web.routers import admin, api, auth, isms, isms_registers, isms_reports, pages, work
 
     app.include_router(auth.router)
     app.include_router(work.router)  # before pages: /runs/compare is matched before /runs/{run_id}
     app.include_router(pages.router)
     app.include_router(admin.router)
     app.include_router(isms.router)
+    app.include_router(isms_registers.router)
+    app.include_router(isms_reports.router)
     app.include_router(api.router)
     if settings.enable_test_routes:
         from fastapi import Depends

@@ -7,9 +7,12 @@
 - ``/isms/incidents`` (list, report form) and ``/isms/incidents/{ref}``: the timeline, notifications pending per
   the procedure, evidence files with their SHA-256 and an on-demand re-hash (``?verify=1``, audited), analysis,
   conclusion, corrective actions and closing; evidence upload.
-- ``/isms/assets``; ``/isms/access`` (access register with aktuar's own accounts, review campaigns with a decision
-  per item); ``/isms/tests`` (security tests, findings and their status, releases flagged); ``/isms/documents``
-  (with overdue revisions flagged and a form to register a document or its revision).
+- ``/isms/access`` (access register with aktuar's own accounts, review campaigns with a decision per item);
+  ``/isms/tests`` (security tests, findings and their status, releases flagged); ``/isms/documents`` (with overdue
+  revisions flagged and a form to register a document or its revision).
+- The other registers (assets with import, authorized software, installers and data-centre access, updates,
+  actuaries) are in :mod:`aktuar.web.routers.isms_registers`; the regulators' reports in
+  :mod:`aktuar.web.routers.isms_reports`.
 
 Routes are thin: every read and change is the service's (``aktuar.services.isms``, ``compliance``, ``calendar``,
 ``isms_reports``), which checks the permission (``isms.manage`` for the information security officer, ``isms.read``
@@ -30,7 +33,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 from fastapi.responses import RedirectResponse, Response
 
 from aktuar.errors import InputError
-from aktuar.services import calendar, compliance, isms, isms_reports
+from aktuar.services import calendar, compliance, isms, isms_reports, web_support
 from aktuar.web.deps import allowed, db_of, now_of, page_post_who, page_who, render
 from aktuar.web.routers.work import limit_body, upload_limit
 from aktuar.web.security import Who
@@ -42,7 +45,11 @@ Ref = Annotated[str, Path(pattern=r"^INC-\d{4}-\d{4}$", max_length=13)]
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 DateField = Annotated[str, Form(pattern=r"^\d{4}-\d{2}-\d{2}$", max_length=10)]
 DONE = ("reported", "timeline", "evidence", "analysis", "conclusion", "closed", "action", "review_started",
-        "decided", "review_closed", "finding", "document", "calendar")
+        "decided", "review_closed", "finding", "document", "calendar",
+        # isms_registers / isms_reports routers
+        "software", "withdrawn", "privilege_requested", "privilege_approved", "privilege_monitored",
+        "privilege_revoked", "update_recorded", "update_tested", "update_installed", "asset_saved", "asset_retired",
+        "assets_imported", "actuary_saved", "pdp", "engagement", "built", "prepared", "countersigned")
 REMIND_DAYS = 60
 _SAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 
@@ -194,15 +201,7 @@ def incident_evidence(request: Request, ref: Ref, who: PostWho, file: Annotated[
     tmp.mkdir(parents=True, mode=0o700)
     try:
         target = tmp / name
-        size, limit = 0, upload_limit(request)
-        with open(target, "wb") as fh:
-            for chunk in iter(lambda: file.file.read(1 << 20), b""):
-                size += len(chunk)
-                if size > limit:
-                    raise InputError(f"the file is larger than the upload limit of {limit // (1 << 20)} MB")
-                fh.write(chunk)
-        if size == 0:
-            raise InputError(f"{name} is empty")
+        web_support.receive(file.file, target, upload_limit(request), empty=f"{name} is empty", head_bytes=0)
         isms.add_evidence(db, who.actor, ref, target, source=source, description=description, now=now_of(request))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -251,14 +250,6 @@ def incident_action(request: Request, ref: Ref, index: Annotated[int, Path(ge=1,
     assert who.actor is not None
     isms.follow_up_action(db_of(request), who.actor, ref, index, status, note, now=now_of(request))
     return _to(ref, "action")
-
-
-# ---------------------------------------------------------------------------------------------- assets
-@router.get("/isms/assets")
-def assets_page(request: Request, who: PageWho) -> Response:
-    assert who.actor is not None
-    rows = isms.list_assets(db_of(request), who.actor)
-    return render(request, "isms_assets.html", who.lang, rows=rows, section="assets")
 
 
 # ---------------------------------------------------------------------------------------------- access
