@@ -39,6 +39,8 @@ def serve(
                                            "(made in the data directory); never in production.")] = False,
     insecure_dev_http: Annotated[bool, typer.Option("--insecure-dev-http", help="Serve plain HTTP for local "
                                                     "development; refused in production.")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes (they share sessions, jobs and "
+                                         "languages through the database).")] = 1,
 ) -> None:
     """Serve the web application: the login page is then at https://HOST:PORT/login."""
     from aktuar.errors import AktuarError
@@ -76,4 +78,15 @@ def serve(
                                                                   if context is None else ""))
     import uvicorn
 
-    uvicorn.Server(uvicorn_config(web, host, port, context)).run()
+    if workers == 1:
+        uvicorn.Server(uvicorn_config(web, host, port, context)).run()
+        return
+    # several processes: each builds the application from the environment and the same TLS context from the files
+    tls: dict[str, Any] = {}
+    if cert is not None and key is not None:
+        from aktuar.web.tls import uvicorn_ssl_context
+
+        tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key), "ssl_context_factory": uvicorn_ssl_context}
+    typer.echo(f"{workers} worker processes")
+    uvicorn.run("aktuar.web.app:app_from_environment", factory=True, workers=workers, host=host, port=port,
+                proxy_headers=False, server_header=False, date_header=True, log_level="info", **tls)

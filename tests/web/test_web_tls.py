@@ -6,6 +6,8 @@ Also: the development certificate's key is private, and plain HTTP is refused wi
 from __future__ import annotations
 
 import os
+import re
+import signal
 import socket
 import ssl
 import stat
@@ -120,3 +122,45 @@ def test_serve_needs_a_mode(tmp_path: Path) -> None:
     p = subprocess.run([str(Path(sys.executable).with_name("aktuar")), "serve"], env=env, capture_output=True, text=True,
                        timeout=60)
     assert p.returncode == 2 and "--cert" in p.stderr
+
+
+@pytest.mark.req("KZ164-62")
+def test_serve_with_several_worker_processes(tmp_path: Path) -> None:
+    """``aktuar serve --workers 2``: two server processes (sessions, jobs and languages are in the database), each
+    with the same TLS ≥ 1.2 context; the login page answers over TLS 1.2/1.3 and TLS 1.1 is refused."""
+    from web_server import free_port
+
+    env = {**os.environ, "AKTUAR_DATA_DIR": str(tmp_path)}
+    env.pop("AKTUAR_ENV", None)
+    env.pop("AKTUAR_DATABASE_URL", None)
+    exe = str(Path(sys.executable).with_name("aktuar"))
+    subprocess.run([exe, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([exe, "serve", "--dev-cert", "--port", str(port), "--workers", "2"], env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        import time
+
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        deadline = time.monotonic() + 90
+        while log.read_text().count("Application startup complete") < 2:
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        import urllib.request
+
+        for _ in range(20):  # new connections, served by either process
+            with urllib.request.urlopen(f"https://127.0.0.1:{port}/login", context=ctx, timeout=20) as r:
+                assert r.status == 200 and b'autocomplete="off"' in r.read()
+        text = log.read_text()
+        assert len(set(re.findall(r"Started server process \[(\d+)\]", text))) == 2, text
+        if _client_can_offer(ssl.TLSVersion.TLSv1_1):
+            assert probe(port, ssl.TLSVersion.TLSv1_1).startswith("refused")
+        assert probe(port, ssl.TLSVersion.TLSv1_2) == "TLSv1.2"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)

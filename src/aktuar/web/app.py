@@ -272,3 +272,12 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
 
     app.add_middleware(SecurityMiddleware, fastapi_app=app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The application over the database of the environment (``AKTUAR_DATABASE_URL`` / ``AKTUAR_DATA_DIR``), with
+    production settings when ``AKTUAR_ENV=production``: the factory each worker process of
+    ``aktuar serve --workers N`` calls."""
+    from aktuar.web.settings import is_production
+
+    return create_app(WebSettings(database=Database(Settings.from_env()), production=is_production()))

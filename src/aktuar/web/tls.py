@@ -13,6 +13,7 @@ import os
 import ssl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from aktuar.errors import InputError
 
@@ -63,6 +64,13 @@ def server_context(cert: Path | str, key: Path | str, *, minimum_version: ssl.TL
         raise InputError(f"the TLS certificate {cert.name} and key {key.name} cannot be used "
                          f"({type(exc).__name__}): give a PEM certificate and its matching private key") from None
     return ctx
+
+
+def uvicorn_ssl_context(config: Any, _default: Any) -> ssl.SSLContext:
+    """uvicorn's ``ssl_context_factory`` for ``aktuar serve --workers N``: each worker process builds the same
+    context as a single-process server (:func:`server_context`, TLS ≥ 1.2) from the configured files. A
+    module-level function, so that the worker processes can be given it."""
+    return server_context(config.ssl_certfile, config.ssl_keyfile)
 
 
 def _names(host: str) -> list[str]:

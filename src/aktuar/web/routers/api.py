@@ -11,13 +11,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from aktuar.errors import InputError
-from aktuar.services import dashboard, valuation, web_jobs, web_support
+from aktuar.services import dashboard, ifrs17_web, valuation, web_jobs, web_support
 from aktuar.web.deps import api_who, db_of, now_of
+from aktuar.web.routers.work import limit_body, upload_limit
 from aktuar.web.security import Who
 
 RunId = Annotated[int, Path(ge=1, le=2_147_483_647, description="run number")]
@@ -172,9 +173,46 @@ class DatasetOut(BaseModel):
 @router.get("/datasets", response_model=list[DatasetOut], summary="Imported datasets (data.read)")
 def list_datasets(request: Request, who: ApiWho) -> list[DatasetOut]:
     assert who.actor is not None
-    return [DatasetOut(id=d.id, kind=d.kind, format=d.format, filename=d.filename, sha256=d.sha256,
-                       size_bytes=d.size_bytes, rows=d.rows, imported_by=d.imported_by, imported_at=d.imported_at)
-            for d in valuation.list_datasets(db_of(request), who.actor)]
+    return [_dataset_out(d) for d in valuation.list_datasets(db_of(request), who.actor)]
+
+
+class FileProblemOut(BaseModel):
+    error: str = Field(description="what is wrong and what to fix")
+    file: str = Field(description="the uploaded file (and the member of a package: close.zip:contracts.csv)")
+    row: int | None = Field(description="1-based row as a spreadsheet shows it, when the problem has one")
+    column: str | None
+    correlation_id: str
+
+
+def _dataset_out(d: valuation.DatasetView) -> DatasetOut:
+    return DatasetOut(id=d.id, kind=d.kind, format=d.format, filename=d.filename, sha256=d.sha256,
+                      size_bytes=d.size_bytes, rows=d.rows, imported_by=d.imported_by, imported_at=d.imported_at)
+
+
+@router.post("/datasets", response_model=DatasetOut, status_code=201, dependencies=[Depends(limit_body)],
+             summary="Import a data file, or an IFRS 17 close package (kind ifrs17, a ZIP), as a dataset "
+                     "(data.import; audited, refusals too)",
+             responses={422: {"model": FileProblemOut | ValidationOut,  # type: ignore[dict-item]
+                              "description": "the file was refused (file, row, column and what to fix; nothing is "
+                                             "stored), or a form field is not valid (the fields are named)"},
+                        413: {"model": ErrorOut, "description": "larger than the upload limit"}})
+def import_dataset(request: Request, who: ApiWho, file: Annotated[UploadFile, File()],
+                   kind: Annotated[str, Form(pattern="^(" + "|".join(valuation.KINDS) + ")$")]) -> Response:
+    assert who.actor is not None
+    db, name = db_of(request), file.filename or ""
+    if kind == "ifrs17":
+        out = ifrs17_web.import_package_upload(db, who.actor, name, file.file, max_bytes=upload_limit(request),
+                                               now=now_of(request))
+    else:
+        out = web_support.import_upload(db, who.actor, name, file.file, kind, max_bytes=upload_limit(request),
+                                        now=now_of(request))
+    if out.dataset is not None:
+        return JSONResponse(_dataset_out(out.dataset).model_dump(mode="json"), status_code=201)
+    assert out.problem is not None
+    p = out.problem
+    return JSONResponse(FileProblemOut(error=p.message, file=p.file, row=p.row, column=p.column,
+                                       correlation_id=str(getattr(request.state, "correlation_id", "") or "-")
+                                       ).model_dump(mode="json"), status_code=422)
 
 
 class RunIn(BaseModel):
@@ -214,6 +252,22 @@ def create_run(request: Request, body: RunIn, who: ApiWho) -> JobOut:
     params = web_jobs.reserving_params(body.reporting_date, body.scope, body.methodology_id, inputs,
                                        is_test=body.is_test)
     return _job_out(request.app.state.jobs.start(actor, "run.prepare", params))
+
+
+class Ifrs17RunIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    package: int = Field(ge=1, le=2_147_483_647, description="dataset id of an IFRS 17 close package")
+    methodology_id: int = Field(ge=1, le=2_147_483_647, description="a coordinated IFRS 17 methodology")
+    is_test: bool = False
+
+
+@router.post("/ifrs17/runs", response_model=JobOut, status_code=202,
+             summary="Start preparing the IFRS 17 run of a stored close package in the background (run.prepare); "
+                     "the reporting date is the package's last; poll /jobs/{id}")
+def create_ifrs17_run(request: Request, body: Ifrs17RunIn, who: ApiWho) -> JobOut:
+    assert who.actor is not None
+    params = web_jobs.ifrs17_params(body.package, body.methodology_id, is_test=body.is_test)
+    return _job_out(request.app.state.jobs.start(who.actor, "ifrs17.prepare", params))
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut, summary="Progress of a run being prepared (its owner only)",
