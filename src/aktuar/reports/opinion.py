@@ -221,7 +221,7 @@ def _given(text: Mapping[str, Any], key: str) -> str:
 
 
 _RISK_NAMES = {
-    "runoff_deficiency": ("Недостаточность резервов по ретроспективному анализу (п. 9 2))",
+    "runoff_deficiency": ("Недостаточность резервов по ретроспективному анализу (п. 9, подп. 2)",
                           "Run-off deficiency of the adequacy test (item 9(2))"),
     "reserve_uncertainty": ("Неопределенность оценки резерва убытков", "Uncertainty of the claims reserve estimate"),
     "reinsurer_default": ("Риск неисполнения обязательств перестраховщиком", "Default of the reinsurer"),
