@@ -73,6 +73,7 @@ def test_actuary_calling_admin_services_is_refused_and_audited(database) -> None
     assert chain_intact(database)
 
 
+@pytest.mark.req("SECP-MON")
 @pytest.mark.req("KZ164-06")
 @pytest.mark.req("KZ164-22")
 def test_it_admin_cannot_become_is_officer(database) -> None:

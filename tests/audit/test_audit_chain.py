@@ -92,6 +92,7 @@ def test_clean_chain_verifies(database) -> None:
     assert (rep.records, rep.first_seq, rep.last_seq) == (12, 1, 12)
 
 
+@pytest.mark.req("SECP-MON")
 def test_changed_record_is_named(database) -> None:
     fill(database, 10)
     drop_triggers(database)

@@ -125,6 +125,7 @@ def test_parameters_validated(web) -> None:  # type: ignore[no-untyped-def]
         assert "x' OR" not in r.text and "Traceback" not in r.text
 
 
+@pytest.mark.req("SECP-MON")
 def test_audit_verify_for_auditor(web) -> None:  # type: ignore[no-untyped-def]
     auditor = web.person("e.auditor", ["internal_auditor"])
     c = web.client()

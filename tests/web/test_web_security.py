@@ -309,6 +309,7 @@ def test_catalog_complete_and_formats() -> None:
     assert i18n.normalize_language("EN-gb") == "en" and i18n.normalize_language("xx") == "ru"
 
 
+@pytest.mark.req("SECP-MON")
 def test_pages_hide_what_a_role_may_not_do(web) -> None:  # type: ignore[no-untyped-def]
     prepared_run(web.db, web.tmp)
     mgmt = web.person("m.board", ["management"])
