@@ -25,13 +25,17 @@ def measure(
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address (tcp://host:8786) for the life projection; default: this machine.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table on screen.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the XLSX workbooks (ifrs17-<date>.xlsx): en or "
+                                                     "ru; the JSON documents are the same in both.")] = "en",
 ) -> None:
     """Measure every portfolio at every reporting date and write the results and disclosure tables."""
+    from aktuar.reports.ifrs17_terms import check_language
     from aktuar.services.ifrs17 import run_close
 
     try:
+        check_language(lang)
         with step_progress("IFRS 17", quiet=quiet) as progress:
-            close = run_close(config, out_dir, progress=progress, scheduler=scheduler)
+            close = run_close(config, out_dir, progress=progress, scheduler=scheduler, lang=lang)
     except InputError as exc:
         fail(str(exc))
         return

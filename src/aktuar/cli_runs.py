@@ -127,13 +127,15 @@ def _print_run(v: Any) -> None:
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="CSV, XLSX or Parquet file; for --kind ifrs17 a ZIP or a folder with "
-                                              "ifrs17.toml and the files it names.")],
-    kind: Annotated[str, typer.Option(help="triangle (wide or long), claims (transactions), exposure or ifrs17 "
-                                           "(an IFRS 17 close package).")] = "triangle",
+    file: Annotated[Path, typer.Argument(help="CSV, XLSX or Parquet file; for --kind ifrs17 (statutory) a ZIP or a "
+                                              "folder with ifrs17.toml (statutory.toml) and the files it names.")],
+    kind: Annotated[str, typer.Option(help="triangle (wide or long), claims (transactions), exposure, ifrs17 "
+                                           "(an IFRS 17 close package) or statutory (a statutory close package).")
+                    ] = "triangle",
 ) -> None:
-    """Import a data file (or IFRS 17 close package): validated, stored by its SHA-256 in the data directory,
-    recorded (atomic). A folder given with --kind ifrs17 is zipped deterministically first."""
+    """Import a data file (or IFRS 17 / statutory close package): validated, stored by its SHA-256 in the data
+    directory, recorded (atomic). A folder given with --kind ifrs17 or statutory is zipped deterministically
+    first."""
     from aktuar.services import valuation as val
 
     with session_actor() as (db, actor):
@@ -233,7 +235,9 @@ def show(
         if v.results_sha256:
             ok, why = val.verify_results(db, actor, run_id)
             (out if ok else err).print(("[green]✓[/] " if ok else "[bold red]✗[/] ") + why)
-        default = ["lrc", "loss_component", "lic", "csm"] if v.engine == "ifrs17" else ["latest", "ultimate", "ibnr", "se"]
+        default = {"ifrs17": ["lrc", "loss_component", "lic", "csm"],
+                   "statutory": ["total_gross", "total_reinsurance", "total_net", "solvency_ratio"]}.get(
+            v.engine, ["latest", "ultimate", "ibnr", "se"])
         qs = list(quantity or default)
         rows = val.run_results(db, actor, run_id, quantities=qs, segments=class_)
         if rows:
@@ -284,15 +288,17 @@ def reject(run_id: Annotated[int, typer.Argument()],
 
 @app.command()
 def export(run_id: Annotated[int, typer.Argument()],
-           out_path: Annotated[Path, typer.Option("--out", help="File to write: .csv or .json; .xlsx (the IFRS 17 "
-                                                                "workbook) for an IFRS 17 run; .pdf (the run "
-                                                                "report)")],
+           out_path: Annotated[Path, typer.Option("--out", help="File to write: .csv or .json (the rows); .xlsx (the "
+                                                                "workbook: a reserving run's identity and results, "
+                                                                "an IFRS 17 run's disclosure workbook); .pdf (the "
+                                                                "run report)")],
            format_: Annotated[str | None, typer.Option(
                "--format", help="csv, json, xlsx or pdf (default: from the --out suffix); must match the suffix")]
            = None,
-           lang: Annotated[str, typer.Option("--lang", help="Language of the PDF report: ru or en.")] = "ru") -> None:
-    """Export a run's results with its status, approvals and hashes, or its PDF report (audited as a report
-    export)."""
+           lang: Annotated[str, typer.Option("--lang", help="Language of the PDF report and of the XLSX workbook: "
+                                                            "ru or en.")] = "ru") -> None:
+    """Export a run's results with its status, approvals and hashes, its workbook or its PDF report (audited as a
+    report export)."""
     from aktuar.services import valuation as val
 
     fmt = (format_ or out_path.suffix.lstrip(".")).strip().lower()
@@ -303,6 +309,10 @@ def export(run_id: Annotated[int, typer.Argument()],
             from aktuar.services.run_documents import write_run_pdf
 
             info = write_run_pdf(db, actor, run_id, out_path, lang, via="cli")
+        elif fmt == "xlsx":
+            from aktuar.services.web_support import write_run_xlsx
+
+            info = write_run_xlsx(db, actor, run_id, out_path, lang, via="cli")
         else:
             info = val.export_run(db, actor, run_id, out_path)
     out.print(f"wrote {info.path}: {info.rows} results of a {info.run_status} run (sha256 {info.sha256[:16]}…)")

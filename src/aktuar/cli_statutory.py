@@ -48,17 +48,35 @@ def close(
 
 @app.command(name="opinion")
 def opinion_cmd(
-    results: Annotated[Path, typer.Argument(help="statutory-<date>.json written by 'aktuar statutory close'.")],
+    results: Annotated[Path | None, typer.Argument(help="statutory-<date>.json written by 'aktuar statutory "
+                                                        "close' (or give --run).")] = None,
     text: Annotated[Path | None, typer.Option("--text", help="The actuary's texts (opinion-text-<date>.toml).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the opinion files.")] = Path("."),
     lang: Annotated[list[str] | None, typer.Option("--lang", help="ru and/or en (default both).")] = None,
+    run: Annotated[int | None, typer.Option("--run", help="A governed statutory run: the opinion from its stored "
+                                                          "results and words (approved runs only).")] = None,
+    draft: Annotated[bool, typer.Option("--draft", help="With --run: render a run that is not approved yet, every "
+                                                        "page marked 'DRAFT — run N not approved'.")] = False,
 ) -> None:
-    """Re-render the actuarial opinion (PDF and DOCX) from stored results and edited texts."""
+    """Re-render the actuarial opinion (PDF and DOCX) from stored results and edited texts, or (--run N) from a
+    governed statutory run: its stored results and words, checked against the results hash, audited."""
     import json
 
     from aktuar.reports.opinion import render_opinion
     from aktuar.services.statutory_config import load_opinion_text
 
+    if run is not None or draft:
+        if run is None:
+            fail("--draft renders the opinion of a governed run: give --run N")
+            return
+        if results is not None or text is not None:
+            fail("give either a results file (with --text) or --run N: the words of a run are stored with it")
+            return
+        _run_opinion(run, out_dir, lang, draft)
+        return
+    if results is None:
+        fail("give the results file statutory-<date>.json or --run N (a governed statutory run)")
+        return
     try:
         try:
             document = json.loads(results.read_text(encoding="utf-8"))
@@ -77,6 +95,19 @@ def opinion_cmd(
             out.print(f"  {name}: {out_dir / name}")
     except InputError as exc:
         fail(str(exc))
+
+
+def _run_opinion(run_id: int, out_dir: Path, lang: list[str] | None, draft: bool) -> None:
+    from aktuar.cli_runs import session_actor
+    from aktuar.services.statutory_runs import render_run_opinion
+
+    with session_actor() as (db, actor):
+        got = render_run_opinion(db, actor, run_id, out_dir, languages=tuple(lang or ["ru", "en"]), draft=draft)
+        if got.draft:
+            err.print(f"[yellow]draft[/]: run {run_id} is {got.status}; every page is marked as a draft")
+        for name, path in got.files.items():
+            out.print(f"  {name}: {path}  sha256 {got.sha256[name]}")
+        out.print(f"run {run_id} ({got.status}), words sha256 {got.text_sha256}")
 
 
 @app.command()

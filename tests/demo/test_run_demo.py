@@ -179,6 +179,9 @@ def test_governed_run_prepared_reviewed_approved_and_audit_verified(small: tuple
     assert g is not None
     assert g.status == "approved" and g.reproduced and g.audit_ok
     assert g.ifrs17_run_id is not None and g.ifrs17_status == "approved" and g.ifrs17_reproduced  # KZ84-AUTO
+    # the statutory close through the governed path, the mandatory opinion from the approved run (KZ191-OP)
+    assert g.statutory_run_id is not None and g.statutory_status == "approved" and g.statutory_reproduced
+    assert (folder / "statutory" / "governed-opinion" / "opinion-2026-12-31-ru.pdf").is_file()
     assert len({g.prepared_by, g.reviewed_by, g.approved_by}) == 3
     assert g.credentials_file.stat().st_mode & 0o077 == 0
     db = Database(Settings(data_dir=g.data_dir, database_url=f"sqlite:///{g.data_dir / 'aktuar.sqlite3'}"))

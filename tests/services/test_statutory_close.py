@@ -71,7 +71,8 @@ def test_command_line_writes_json_and_xlsx(inputs: Path, tmp_path: Path) -> None
                                    "--no-opinion"])
     assert res.exit_code == 0, res.output
     names = {p.name for p in out.iterdir()}
-    assert names == {"statutory-2026-12-31.json", "statutory-2026-12-31.xlsx", "opinion-text-2026-12-31.toml"}
+    assert names == {"statutory-2026-12-31.json", "statutory-2026-12-31.xlsx", "statutory-2026-12-31-ru.xlsx",
+                     "opinion-text-2026-12-31.toml"}
     doc = json.loads((out / "statutory-2026-12-31.json").read_text(encoding="utf-8"))
     assert doc["schema"] == SCHEMA and doc["pack"]["name"] == "kz/2026-02"
     assert doc["calculated_as_of"] == "2027-01-01" and doc["due_date"] == "2027-04-30"

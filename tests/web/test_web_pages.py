@@ -232,10 +232,10 @@ def test_create_review_approve_download_and_compare_runs(web) -> None:  # type: 
 
     import openpyxl
 
-    wb = openpyxl.load_workbook(io.BytesIO(d.content), read_only=True)
-    ident = {row[0]: row[1] for row in wb["Run"].iter_rows(values_only=True)}
-    assert ident["Status"] == "approved" and ident["Approved by"] == "c.chief"
-    res = list(wb["Results"].iter_rows(values_only=True))
+    wb = openpyxl.load_workbook(io.BytesIO(d.content), read_only=True)  # the user's language: Russian
+    ident = {row[0]: row[1] for row in wb["Расчёт"].iter_rows(values_only=True)}
+    assert ident["Статус"] == "утверждён" and ident["Утвердил"] == "c.chief"
+    res = list(wb["Результаты"].iter_rows(values_only=True))
     total = next(v for (seg, _m, origin, q, v) in res[1:] if origin == "Total" and q == "ibnr")
     assert total == pytest.approx(18_680_856, rel=1e-6)
     ev = _audit(web.db, "report.export", "success")[-1]

@@ -113,7 +113,7 @@ class RunReportData:
     against ``results_sha256`` before filling this)."""
 
     run_id: int
-    kind: str  # reserving | ifrs17
+    kind: str  # reserving | ifrs17 | statutory
     status: str
     reporting_date: date
     is_test: bool
@@ -129,7 +129,8 @@ class RunReportData:
     rows: Sequence[ResultLike]
     generated_by: str
     generated_at: datetime
-    documents: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # IFRS 17: date → aktuar-ifrs17/1
+    documents: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # IFRS 17: date → aktuar-ifrs17/1;
+    # statutory: "statutory" → aktuar-statutory/1
     ifrs17_summary: Sequence[Mapping[str, Any]] = ()  # IFRS 17: rows of CloseRun.summary rebuilt from ``rows``
     restart_of: int | None = None
     failure_reason: str | None = None
@@ -273,6 +274,43 @@ _T: dict[str, dict[str, str]] = {
     "method.elr": {"ru": "Метод ожидаемой убыточности", "en": "Expected loss ratio"},
     "method.bootstrap": {"ru": "Бутстрэп ODP", "en": "ODP bootstrap"},
     "method.cdr": {"ru": "CDR (Мерц–Вютрих)", "en": "CDR (Merz–Wüthrich)"},
+    # statutory close
+    "kind.statutory": {"ru": "Статутные страховые резервы и пруденциальные нормативы (РК)",
+                       "en": "Kazakhstan statutory reserves and prudential normatives"},
+    "s.reserves": {"ru": "Страховые резервы и доля перестраховщика по классам (п. 9 1) заключения)",
+                   "en": "Insurance reserves and the reinsurer's share by class (opinion item 9(1))"},
+    "s.class": {"ru": "Класс", "en": "Class"},
+    "s.upr_gross": {"ru": "РНП", "en": "UPR"},
+    "s.rbns_gross": {"ru": "РЗНУ", "en": "RBNS"},
+    "s.ibnr_gross": {"ru": "РПНУ", "en": "IBNR"},
+    "s.urr_gross": {"ru": "Неистекший риск", "en": "Unexpired risk"},
+    "s.annuities_gross": {"ru": "Аннуитеты ОСНС", "en": "OSNS annuities"},
+    "s.life_gross": {"ru": "Резервы по страхованию жизни", "en": "Life reserves"},
+    "s.total_gross": {"ru": "Итого брутто", "en": "Total gross"},
+    "s.total_reinsurance": {"ru": "Доля перестраховщика", "en": "Reinsurer's share"},
+    "s.total_net": {"ru": "Итого нетто", "en": "Total net"},
+    "s.entity": {"ru": "{entity}; валюта {currency}; пакет правил {pack}",
+                 "en": "{entity}; currency {currency}; regulation pack {pack}"},
+    "s.checks": {"ru": "Достаточность резервов, платежеспособность, дополнительные риски",
+                 "en": "Reserve adequacy, solvency and additional risks"},
+    "s.adequacy": {"ru": "Тест достаточности резервов убытков за {months} мес. (п. 9 2))",
+                   "en": "Loss reserve adequacy test over {months} months (item 9(2))"},
+    "s.reserve_start": {"ru": "Резерв на начало", "en": "Reserve at start"},
+    "s.paid": {"ru": "Выплаты", "en": "Paid"},
+    "s.reserve_end": {"ru": "Резерв на конец", "en": "Reserve at end"},
+    "s.difference": {"ru": "Результат", "en": "Run-off result"},
+    "s.conclusion": {"ru": "Вывод", "en": "Conclusion"},
+    "s.sufficient": {"ru": "достаточен", "en": "sufficient"},
+    "s.insufficient": {"ru": "недостаточен", "en": "insufficient"},
+    "s.solvency": {"ru": "Маржа платежеспособности", "en": "Solvency margin"},
+    "s.minimum_margin": {"ru": "Минимальный размер маржи", "en": "Minimum solvency margin"},
+    "s.actual_margin": {"ru": "Фактическая маржа", "en": "Actual solvency margin"},
+    "s.ratio": {"ru": "Норматив достаточности", "en": "Sufficiency ratio"},
+    "s.additional": {"ru": "Дополнительные риски (п. 8 9)): увеличение резервов {amount}",
+                     "en": "Additional risks (item 8(9)): increase of the reserves {amount}"},
+    "s.opinion": {"ru": "Актуарное заключение по этому расчёту: aktuar statutory opinion --run {id} (после "
+                        "утверждения).",
+                  "en": "The actuarial opinion of this run: aktuar statutory opinion --run {id} (once approved)."},
     # IFRS 17
     "i.entity": {"ru": "{entity}; валюта {currency}", "en": "{entity}; currency {currency}"},
     "i.balances": {"ru": "Балансы по портфелям", "en": "Balances by portfolio"},
@@ -822,6 +860,54 @@ def ifrs17_sections(data: RunReportData, lang: str) -> list[dict[str, Any]]:
     return sections
 
 
+_STAT_RESERVES = ("upr_gross", "rbns_gross", "ibnr_gross", "urr_gross", "annuities_gross", "life_gross",
+                  "total_gross", "total_reinsurance", "total_net")
+
+
+def statutory_sections(data: RunReportData, lang: str) -> list[dict[str, Any]]:
+    """A statutory close run: the reserves by class (item 9(1)), the adequacy test, the solvency margin and the
+    additional risks, from the run's stored document ``aktuar-statutory/1``."""
+    doc = data.documents.get("statutory")
+    if not doc:
+        raise InputError(f"run {data.run_id} has no statutory document to report")
+    res = _row_table(doc, "reserves")
+    blocks: list[dict[str, Any]] = [_p(_t(lang, "s.entity", entity=str(doc.get("entity", "")),
+                                          currency=str(doc.get("currency", "")),
+                                          pack=str((doc.get("pack") or {}).get("name", ""))), "lead")]
+    head = [_t(lang, "s.class"), *[_t(lang, f"s.{k}") for k in _STAT_RESERVES]]
+    body = [[_t(lang, "total") if r["class"] == "Total" else str(r["class"]),
+             *[fmt_amount(_val(r.get(k)), lang) for k in _STAT_RESERVES]] for r in res]
+    blocks.append(_table(head, body, total_last=True, cls="statutory-reserves"))
+    sections: list[dict[str, Any]] = [{"id": "reserves", "title": _t(lang, "s.reserves"), "newpage": True,
+                                       "blocks": blocks}]
+    checks: list[dict[str, Any]] = []
+    ad = doc.get("adequacy") or {}
+    adh = [_t(lang, "s.class"), _t(lang, "s.reserve_start"), _t(lang, "s.paid"), _t(lang, "s.reserve_end"),
+           _t(lang, "s.difference"), _t(lang, "s.conclusion")]
+    adb = [[_t(lang, "total") if r["class"] == "Total" else str(r["class"]),
+            *[fmt_amount(_val(r.get(k)), lang) for k in ("reserve_start", "paid", "reserve_end", "difference")],
+            _t(lang, "s.sufficient") if r.get("sufficient") == "sufficient" else _t(lang, "s.insufficient")]
+           for r in _row_table(doc, "adequacy")]
+    checks += [_h(_t(lang, "s.adequacy", months=ad.get("months", 12))), _table(adh, adb, total_last=True,
+                                                                               cls="statutory-adequacy")]
+    sv = doc.get("solvency") or {}
+    checks += [_h(_t(lang, "s.solvency")),
+               _table([_t(lang, "s.minimum_margin"), _t(lang, "s.actual_margin"), _t(lang, "s.ratio")],
+                      [[fmt_amount(_val(sv.get("minimum_margin")), lang), fmt_amount(_val(sv.get("actual_margin")),
+                                                                                      lang),
+                        fmt_factor(_val(sv.get("ratio")), lang)]], numeric_from=0, cls="statutory-solvency")]
+    add = doc.get("additional_risks") or {}
+    checks.append(_p(_t(lang, "s.additional", amount=fmt_amount(_val(add.get("total")) or 0.0, lang)), "lead"))
+    checks.append(_p(_t(lang, "s.opinion", id=data.run_id)))
+    sections.append({"id": "checks", "title": _t(lang, "s.checks"), "newpage": False, "blocks": checks})
+    return sections
+
+
+def _row_table(doc: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    t = next((t for t in doc.get("tables", []) if t.get("key") == key), None)
+    return list(t.get("rows", [])) if t else []
+
+
 # ============================================================================================== identity
 def _flatten(prefix: str, obj: Any, out: list[tuple[str, str]]) -> None:
     if isinstance(obj, Mapping) and obj:
@@ -912,8 +998,8 @@ def _css_text(text: str) -> str:
 def report_model(data: RunReportData, lang: str = "ru") -> dict[str, Any]:
     """The template's model of the report (see the module doc)."""
     lang = _check_lang(lang)
-    if data.kind not in ("reserving", "ifrs17"):
-        raise InputError(f"unknown run kind '{data.kind}': reserving or ifrs17")
+    if data.kind not in ("reserving", "ifrs17", "statutory"):
+        raise InputError(f"unknown run kind '{data.kind}': reserving, ifrs17 or statutory")
     if not _HEX64.match(data.results_sha256 or ""):
         raise InputError(f"run {data.run_id} has no results hash: only a run with results is reported")
     approved = data.status == "approved"
@@ -928,7 +1014,8 @@ def report_model(data: RunReportData, lang: str = "ru") -> dict[str, Any]:
         if data.is_test:
             lines.append(_t(lang, "draft.test"))
         banner = {"draft": True, "title": _t(lang, "draft.banner"), "lines": lines}
-    sections = reserving_sections(data, lang) if data.kind == "reserving" else ifrs17_sections(data, lang)
+    sections = {"reserving": reserving_sections, "ifrs17": ifrs17_sections,
+                "statutory": statutory_sections}[data.kind](data, lang)
     return {
         "lang": lang,
         "title": _t(lang, "title", id=data.run_id),

@@ -55,6 +55,10 @@ class GovernedDemo:
     ifrs17_results_sha256: str = ""
     ifrs17_reproduced: bool = False
     documents: dict[str, Path] = field(default_factory=dict)  # label → PDF report of an approved run (ru, en)
+    statutory_run_id: int | None = None  # the statutory close as a governed run (when the demo wrote its folder)
+    statutory_status: str = ""
+    statutory_results_sha256: str = ""
+    statutory_reproduced: bool = False
 
 
 def _enroll_and_login(db: Database, username: str, password: str, now: datetime) -> tuple[Actor, datetime]:
@@ -119,6 +123,9 @@ def run_governed_demo(
         rep = valuation.reproduce_run(db, auditor, run.id)
         close_run, close_rep = _ifrs17_run(db, Path(folder) / "ifrs17", preparer, reviewer, chief, auditor, t)
         documents = _run_reports(db, auditor, Path(folder), [run, *([close_run] if close_run else [])])
+        stat_run, stat_rep, opinion_files = _statutory_run(db, Path(folder) / "statutory", preparer, reviewer, chief,
+                                                           auditor, t)
+        documents.update(opinion_files)
 
         step("platform: information security", 5, 7)
         isms_result = None
@@ -147,6 +154,9 @@ def run_governed_demo(
             ifrs17_run_id=close_run.id if close_run else None, ifrs17_status=close_run.status if close_run else "",
             ifrs17_results_sha256=(close_run.results_sha256 or "") if close_run else "",
             ifrs17_reproduced=bool(close_rep and close_rep.identical), documents=documents,
+            statutory_run_id=stat_run.id if stat_run else None, statutory_status=stat_run.status if stat_run else "",
+            statutory_results_sha256=(stat_run.results_sha256 or "") if stat_run else "",
+            statutory_reproduced=bool(stat_rep and stat_rep.identical),
         )
     finally:
         db.dispose()
@@ -185,3 +195,32 @@ def _ifrs17_run(db: Database, folder: Path, preparer: Actor, reviewer: Actor, ch
     valuation.review(db, reviewer, run.id, comment="balances, reconciliations and CSM release checked")
     run = valuation.approve(db, chief, run.id)
     return run, valuation.reproduce_run(db, auditor, run.id)
+
+
+def _statutory_run(db: Database, folder: Path, preparer: Actor, reviewer: Actor, chief: Actor, auditor: Actor,
+                   t: datetime) -> tuple[valuation.RunView | None, valuation.ReproduceReport | None, dict[str, Path]]:
+    """The demo's statutory close folder (written by ``run_demo_statutory``) taken through the governed path: a
+    ``statutory`` package imported and measured under a coordinated methodology by the actuary, reviewed by a
+    second actuary, approved by the chief actuary (numbers and the opinion's words together), reproduced by the
+    internal auditor, and the mandatory opinion rendered from the approved run into ``folder/governed-opinion``;
+    nothing without the folder."""
+    from aktuar.services.statutory_config import load_config
+    from aktuar.services.statutory_runs import CONFIG_NAME, render_run_opinion
+
+    config = folder / CONFIG_NAME
+    if not config.is_file():
+        return None, None, {}
+    when = load_config(config).valuation_date
+    m = methodology.create(db, preparer, "Методика формирования страховых резервов / Statutory reserving methodology",
+                           "2026.1", parameters={"engine": "statutory"}, now=t,
+                           description="NB Resolution No. 304 reserves, adequacy test and normatives per statutory.toml")
+    methodology.submit(db, chief, m.id, when + timedelta(days=10))
+    methodology.coordinate(db, chief, m.id, when + timedelta(days=20), "ARDFM demo reference 3/2026")
+    ds = valuation.import_dataset(db, preparer, folder, "statutory", now=t)
+    run = valuation.prepare_run(db, preparer, when, None, m.id, {"statutory": ds.id}, now=t)
+    valuation.review(db, reviewer, run.id, comment="reserves by class, adequacy test, solvency margin and the "
+                                                  "opinion's words checked")
+    run = valuation.approve(db, chief, run.id)
+    rep = valuation.reproduce_run(db, auditor, run.id)
+    got = render_run_opinion(db, chief, run.id, folder / "governed-opinion")
+    return run, rep, {f"run {run.id} mandatory opinion ({name})": path for name, path in got.files.items()}

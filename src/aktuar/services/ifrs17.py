@@ -768,16 +768,19 @@ def _source(config: CloseConfig) -> dict[str, Any]:
 
 
 def run_close(config_path: str | Path, out_dir: str | Path, *, progress: Progress | None = None,
-              scheduler: str | None = None) -> CloseRun:
+              scheduler: str | None = None, lang: str = "en") -> CloseRun:
     """Load the configuration, measure everything, then write (only then) the results into ``out_dir``:
-    per reporting date ``ifrs17-<date>.json`` and ``.xlsx`` (aktuar-ifrs17/1, docs/ifrs17-output.md), the
-    closing balances ``balances.csv`` and the group register ``group-register.csv``."""
+    per reporting date ``ifrs17-<date>.json`` and ``.xlsx`` (aktuar-ifrs17/1, docs/ifrs17-output.md; the
+    workbook's texts in ``lang``, ru or en), the closing balances ``balances.csv`` and the group register
+    ``group-register.csv``."""
     import csv
     import io
 
     from aktuar.fsutil import atomic_write
     from aktuar.reports.ifrs17_output import to_document, write_output
+    from aktuar.reports.ifrs17_terms import check_language
 
+    check_language(lang)
     config = load_config(config_path)
     result = measure_close(config, progress=progress, scheduler=scheduler)
     summary = summary_rows(result)
@@ -806,7 +809,7 @@ def run_close(config_path: str | Path, out_dir: str | Path, *, progress: Progres
     for label, doc in documents.items():
         for ext in ("json", "xlsx"):
             path = out / f"ifrs17-{label}.{ext}"
-            write_output(path, doc)
+            write_output(path, doc, lang)
             files[f"{label} {ext}"] = path
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=list(summary[0]))

@@ -15,6 +15,9 @@ Package (dataset kind ``ifrs17``)
     configuration is then loaded and every file it names must lie inside the unpacked folder (a ``../`` or an
     absolute path in the TOML is refused before anything reads it) and every member must be named by it.
 
+    The packing, unpacking and checking functions take a :class:`Layout` (default :data:`IFRS17`): the same
+    code packs and checks the statutory close package (``statutory.toml``; :mod:`aktuar.services.statutory_runs`).
+
 Run (engine ``ifrs17``)
     A methodology whose parameters are ``{"engine": "ifrs17"}`` (see
     :func:`aktuar.services.methodology.normalize_parameters`) measures the package given as the run's input
@@ -81,6 +84,28 @@ def named_files(config: Any) -> list[Path]:
     return [source, *[p for p in found if p != source]]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What a kind of close package holds: the configuration's file name at the package root and a function
+    giving, for a configuration file, every file it names (the configuration itself first; it loads the
+    configuration, so an invalid one is refused with its key). The IFRS 17 package is :data:`IFRS17`; the
+    statutory close package is ``aktuar.services.statutory_runs.STATUTORY``."""
+
+    kind: str  # the dataset kind
+    config_name: str
+    title: str  # "IFRS 17", "statutory close": in messages
+    files: Callable[[Path], list[Path]]
+
+
+def _ifrs17_files(config_path: Path) -> list[Path]:
+    from aktuar.services.ifrs17_config import load_config
+
+    return named_files(load_config(config_path))
+
+
+IFRS17 = Layout("ifrs17", CONFIG_NAME, "IFRS 17", _ifrs17_files)
+
+
 def _inside(path: Path, root: Path) -> str | None:
     """``path`` relative to ``root`` (POSIX form), or None when it lies outside."""
     try:
@@ -89,34 +114,34 @@ def _inside(path: Path, root: Path) -> str | None:
         return None
 
 
-def pack_folder(source: Path | str, dest: Path | str) -> Path:
-    """Zip a close folder (or the path of its ``ifrs17.toml``) into ``dest`` deterministically: the
-    configuration as ``ifrs17.toml`` and the files it names, by their paths relative to its folder."""
-    from aktuar.services.ifrs17_config import load_config
-
+def pack_folder(source: Path | str, dest: Path | str, layout: Layout | None = None) -> Path:
+    """Zip a close folder (or the path of its configuration, ``ifrs17.toml`` for the default ``layout``) into
+    ``dest`` deterministically: the configuration under ``layout.config_name`` and the files it names, by their
+    paths relative to its folder."""
+    lay = layout or IFRS17
+    cfg_name = lay.config_name
     src = Path(source)
-    config_path = src / CONFIG_NAME if src.is_dir() else src
+    config_path = src / cfg_name if src.is_dir() else src
     if not config_path.is_file():
-        raise InputError(f"no {CONFIG_NAME} in this folder: an IFRS 17 package is a folder (or ZIP) with the close "
-                         "configuration ifrs17.toml and the files it names", file=str(src))
+        raise InputError(f"no {cfg_name} in this folder: an {lay.title} package is a folder (or ZIP) with the "
+                         f"close configuration {cfg_name} and the files it names", file=str(src))
     if config_path.is_symlink():
         raise InputError("the configuration is a symbolic link: give the folder that holds the file itself",
                          file=str(config_path))
     root = config_path.parent.resolve()
-    config = load_config(config_path)
     members: dict[str, Path] = {}
-    for p in named_files(config)[1:]:
+    for p in lay.files(config_path)[1:]:
         rel = _inside(p, root)
         if rel is None:
-            raise InputError(f"the configuration names the file {p}, which is outside its folder {root}: an IFRS 17 "
-                             "package holds every input file inside the configuration's folder",
+            raise InputError(f"the configuration names the file {p}, which is outside its folder {root}: an "
+                             f"{lay.title} package holds every input file inside the configuration's folder",
                              file=str(config_path))
         members[rel] = p
-    if CONFIG_NAME in members:
-        raise InputError(f"the configuration names {CONFIG_NAME} as an input file", file=str(config_path))
+    if cfg_name in members:
+        raise InputError(f"the configuration names {cfg_name} as an input file", file=str(config_path))
     dest = Path(dest)
     with zipfile.ZipFile(dest, "w") as zf:
-        for name, path in [(CONFIG_NAME, config_path), *sorted(members.items())]:
+        for name, path in [(cfg_name, config_path), *sorted(members.items())]:
             info = zipfile.ZipInfo(name, ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
@@ -128,9 +153,9 @@ def pack_folder(source: Path | str, dest: Path | str) -> Path:
 
 
 # --------------------------------------------------------------------------------------------- unpacking
-def _check_name(name: str, package: str) -> str:
+def _check_name(name: str, package: str, title: str = "IFRS 17") -> str:
     def bad(why: str) -> InputError:
-        return InputError(f"the package member {name!r} {why}: an IFRS 17 package holds plain files under "
+        return InputError(f"the package member {name!r} {why}: an {title} package holds plain files under "
                           "relative paths only", file=package)
 
     if not name or any(ord(c) < 32 or ord(c) == 127 for c in name):
@@ -145,7 +170,7 @@ def _check_name(name: str, package: str) -> str:
     return "/".join(parts)
 
 
-def _members(zf: zipfile.ZipFile, package: str) -> list[tuple[zipfile.ZipInfo, str]]:
+def _members(zf: zipfile.ZipFile, package: str, title: str = "IFRS 17") -> list[tuple[zipfile.ZipInfo, str]]:
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
         raise InputError(f"the package has {len(infos)} members, more than {MAX_MEMBERS}", file=package)
@@ -153,7 +178,7 @@ def _members(zf: zipfile.ZipFile, package: str) -> list[tuple[zipfile.ZipInfo, s
     seen: set[str] = set()
     total = 0
     for info in infos:
-        name = _check_name(info.filename, package)
+        name = _check_name(info.filename, package, title)
         mode = (info.external_attr >> 16) & 0o170000
         if info.create_system == 3 and mode == stat.S_IFLNK:
             raise InputError(f"the package member {info.filename!r} is a symbolic link: packages hold plain files "
@@ -179,11 +204,13 @@ def _members(zf: zipfile.ZipFile, package: str) -> list[tuple[zipfile.ZipInfo, s
     return out
 
 
-def unpack(package: Path | str, dest: Path | str, *, filename: str | None = None) -> Path:
+def unpack(package: Path | str, dest: Path | str, *, filename: str | None = None,
+           layout: Layout | None = None) -> Path:
     """Unpack a package safely into the (new or empty) folder ``dest`` and check it (module doc); returns the
-    path of its configuration. Errors name ``filename`` (the user's file) and the member."""
-    from aktuar.services.ifrs17_config import load_config
-
+    path of its configuration. Errors name ``filename`` (the user's file) and the member. ``layout``: what the
+    package holds (default :data:`IFRS17`)."""
+    lay = layout or IFRS17
+    cfg_name = lay.config_name
     package = Path(package)
     label = filename or str(package)
     dest = Path(dest)
@@ -192,11 +219,11 @@ def unpack(package: Path | str, dest: Path | str, *, filename: str | None = None
     try:
         zf = zipfile.ZipFile(package)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"not a ZIP archive ({exc}): an IFRS 17 package is a ZIP (or a folder) with ifrs17.toml "
-                         "and the files it names", file=label) from None
+        raise InputError(f"not a ZIP archive ({exc}): an {lay.title} package is a ZIP (or a folder) with "
+                         f"{cfg_name} and the files it names", file=label) from None
     files: list[str] = []
     with zf:
-        members = _members(zf, label)
+        members = _members(zf, label, lay.title)
         written = 0
         for info, name in members:
             target = root.joinpath(*name.split("/"))
@@ -220,24 +247,24 @@ def unpack(package: Path | str, dest: Path | str, *, filename: str | None = None
                 raise InputError(f"the package holds {info.filename!r} more than once (as a file and a folder)",
                                  file=label) from None
             files.append(name)
-    if CONFIG_NAME not in files:
-        raise InputError(f"the package has no {CONFIG_NAME} at its root: zip the close configuration and the files "
-                         "it names (or give the folder: 'aktuar runs import FOLDER --kind ifrs17')", file=label)
-    config_path = root / CONFIG_NAME
+    if cfg_name not in files:
+        raise InputError(f"the package has no {cfg_name} at its root: zip the close configuration and the files "
+                         f"it names (or give the folder: 'aktuar runs import FOLDER --kind {lay.kind}')", file=label)
+    config_path = root / cfg_name
     try:
-        config = load_config(config_path)
+        listed = lay.files(config_path)
     except InputError as exc:
         raise _relabel(exc, root, label) from None
     named: set[str] = set()
-    for p in named_files(config):
+    for p in listed:
         rel = _inside(p, root)
         if rel is None:
-            raise InputError(f"{CONFIG_NAME} names a file outside the package ({_shown(p, root)}): the inputs of a "
+            raise InputError(f"{cfg_name} names a file outside the package ({_shown(p, root)}): the inputs of a "
                              "close are files of its package, named by relative paths without '..'", file=label)
         named.add(rel)
     extra = sorted(set(files) - named)
     if extra:
-        raise InputError(f"the package holds file(s) that {CONFIG_NAME} does not name: "
+        raise InputError(f"the package holds file(s) that {cfg_name} does not name: "
                          f"{', '.join(extra[:10])}{' …' if len(extra) > 10 else ''}; remove them", file=label)
     return config_path
 
@@ -255,10 +282,11 @@ def _relabel(exc: InputError, root: Path, label: str) -> InputError:
     return type(exc)(message, file=file, row=exc.row, column=exc.column)
 
 
-def validate_package(path: Path, filename: str | None = None) -> tuple[str, int]:
-    """Check an IFRS 17 package (see the module doc); returns (``"package"``, number of files)."""
-    with tempfile.TemporaryDirectory(prefix="aktuar-ifrs17-check-") as tmp:
-        config_path = unpack(path, Path(tmp) / "package", filename=filename)
+def validate_package(path: Path, filename: str | None = None, layout: Layout | None = None) -> tuple[str, int]:
+    """Check a close package (see the module doc; default an IFRS 17 one); returns (``"package"``, number of
+    files)."""
+    with tempfile.TemporaryDirectory(prefix=f"aktuar-{(layout or IFRS17).kind}-check-") as tmp:
+        config_path = unpack(path, Path(tmp) / "package", filename=filename, layout=layout)
         n = sum(1 for p in config_path.parent.rglob("*") if p.is_file())
     return "package", n
 
@@ -332,18 +360,18 @@ def summary_from_rows(rows: Iterable[Any]) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def write_workbook(document_json: str, path: Path) -> None:
-    """The IFRS 17 XLSX (``aktuar.reports.ifrs17_output``) of a stored disclosure document."""
+def write_workbook(document_json: str, path: Path, lang: str = "en") -> None:
+    """The IFRS 17 XLSX (``aktuar.reports.ifrs17_output``) of a stored disclosure document, in ``lang``."""
     from aktuar.reports.ifrs17_output import write_xlsx
 
-    write_xlsx(path, json.loads(document_json))
+    write_xlsx(path, json.loads(document_json), lang)
 
 
-def workbook_bytes(document_json: str) -> bytes:
-    with tempfile.TemporaryDirectory(prefix="aktuar-ifrs17-xlsx-") as tmp:
-        path = Path(tmp) / "close.xlsx"
-        write_workbook(document_json, path)
-        return path.read_bytes()
+def workbook_bytes(document_json: str, lang: str = "en") -> bytes:
+    """The IFRS 17 XLSX of a stored disclosure document in ``lang`` (``ru`` or ``en``), as bytes."""
+    from aktuar.reports import ifrs17_output
+
+    return ifrs17_output.workbook_bytes(json.loads(document_json), lang)
 
 
 def is_package_source(path: Path) -> bool:

@@ -241,6 +241,8 @@ ENGINES: dict[str, str] = {
     "reserving": "claims reserving by class (the default: reserving options under 'default' and 'classes')",
     "ifrs17": "the IFRS 17 close of a package (dataset kind 'ifrs17'): its measurement choices are in its "
               "ifrs17.toml",
+    "statutory": "the Kazakhstan statutory close of a package (dataset kind 'statutory'): its choices and the "
+                 "opinion's words are in its statutory.toml",
 }
 
 
@@ -255,7 +257,7 @@ def _engine_parameters(params: dict[str, Any]) -> dict[str, Any]:
         return normalize_parameters(rest)
     if rest:
         raise InputError(f"parameters: a methodology of engine '{engine}' has no other parameters "
-                         f"({', '.join(sorted(rest))}): the close's choices are in its ifrs17.toml")
+                         f"({', '.join(sorted(rest))}): the close's choices are in its {engine}.toml")
     return {"engine": engine}
 
 

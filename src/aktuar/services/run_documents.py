@@ -96,7 +96,7 @@ def report_data(db: Database, actor: Actor, run_id: int, *, now: datetime | None
     if run.rejected_by:
         workflow.append(run_pdf.WorkflowStep("rejected", run.rejected_by, run.rejected_at,
                                              run.rejection_reason or notes.get("rejected", "")))
-    ifrs17_docs: dict[str, Any] = {}
+    ifrs17_docs: dict[str, Any] = {}  # the documents the report reads (IFRS 17 by date; statutory)
     summary: list[dict[str, Any]] = []
     if run.engine == "ifrs17":
         from aktuar.services.ifrs17_runs import summary_from_rows
@@ -107,8 +107,16 @@ def report_data(db: Database, actor: Actor, run_id: int, *, now: datetime | None
         except ValueError:
             raise IntegrityFailure(f"a stored document of run {run.id} is not JSON") from None
         summary = summary_from_rows(rows)
+    elif run.engine == "statutory":
+        name = f"statutory-{run.reporting_date.isoformat()}.json"
+        if name not in documents:
+            raise IntegrityFailure(f"run {run.id} has no statutory document {name}")
+        try:
+            ifrs17_docs = {"statutory": json.loads(documents[name])}
+        except ValueError:
+            raise IntegrityFailure(f"the stored document {name} of run {run.id} is not JSON") from None
     return run_pdf.RunReportData(
-        run_id=run.id, kind="ifrs17" if run.engine == "ifrs17" else "reserving", status=run.status,
+        run_id=run.id, kind=run.engine if run.engine in ("ifrs17", "statutory") else "reserving", status=run.status,
         reporting_date=run.reporting_date, is_test=run.is_test, scope=list(run.scope), workflow=workflow,
         methodology=methodology, inputs=inputs, inputs_sha256=run.inputs_sha256, parameters=run.parameters,
         code_version=run.code_version, environment=run.environment, results_sha256=run.results_sha256,

@@ -10,7 +10,7 @@ Data flow (docs/statutory-close.md):
                  ─► unexpired risk, OSNS annuities (item 8(6)), life net premium reserves (item 8(7))
                  ─► the same reserves at V − 12 months ─► run-off adequacy test (item 9(2))
                  ─► minimum / actual solvency margin, highly liquid assets (+ rating what-if), tariff checks
-                 ─► document "aktuar-statutory/1" ─► JSON + XLSX (+ the opinion PDF/DOCX, ru and en)
+                 ─► document "aktuar-statutory/1" ─► JSON + XLSX en and ru (+ the opinion PDF/DOCX, ru and en)
 
 Everything is measured first; the files are written (atomically) only when everything succeeded.
 """
@@ -998,10 +998,18 @@ def _ibnr_method(res: IBNRResult | None) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ writing
-def _workbook(fh: Any, document: dict[str, Any]) -> None:
+def _workbook(fh: Any, document: dict[str, Any], lang: str = "en") -> None:
+    """The annex in ``lang``: the same cells and numbers in both languages, only the texts differ (the Russian
+    ones from :mod:`aktuar.reports.statutory_terms`, looked up by the tables' and columns' keys)."""
     import xlsxwriter
 
+    from aktuar.reports import statutory_terms as terms
     from aktuar.reports.workbook import sheet_name
+
+    lang = terms.check_language(lang)
+
+    def tx(key: str) -> str:
+        return terms.text(key, lang)
 
     wb = xlsxwriter.Workbook(fh, {"in_memory": True})
     title = wb.add_format({"bold": True, "font_size": 13})
@@ -1011,33 +1019,35 @@ def _workbook(fh: Any, document: dict[str, Any]) -> None:
             "pct": wb.add_format({"num_format": "0.00%"}), "factor": wb.add_format({"num_format": "0.0000"}),
             "int": wb.add_format({"num_format": "0"}), "text": wb.add_format({"text_wrap": False})}
     used: set[str] = set()
-    ws = wb.add_worksheet(sheet_name("Summary", used))
-    ws.write(0, 0, "Statutory close (Kazakhstan): insurance reserves, adequacy, normatives", title)
-    meta = [("Entity", document["entity"]), ("Valuation date", document["valuation_date"]),
-            ("Calculations as of", document["calculated_as_of"]), ("Opinion due", document["due_date"]),
-            ("Currency", document["currency"]), ("Regulation pack", document["pack"]["name"]),
-            ("Schema", document["schema"]), ("aktuar version", document["aktuar_version"])]
+    ws = wb.add_worksheet(sheet_name(tx("sheet.summary"), used))
+    ws.write(0, 0, tx("summary.title"), title)
+    meta = [(tx("meta.entity"), document["entity"]),
+            (tx("meta.valuation_date"), terms.day(document["valuation_date"], lang)),
+            (tx("meta.calculated_as_of"), terms.day(document["calculated_as_of"], lang)),
+            (tx("meta.due_date"), terms.day(document["due_date"], lang)),
+            (tx("meta.currency"), document["currency"]), (tx("meta.pack"), document["pack"]["name"]),
+            (tx("meta.schema"), document["schema"]), (tx("meta.version"), document["aktuar_version"])]
     for i, (k, val) in enumerate(meta):
         ws.write(2 + i, 0, k, bold)
         ws.write(2 + i, 1, str(val))
     r = 3 + len(meta)
-    ws.write(r, 0, "Tables", bold)
+    ws.write(r, 0, tx("meta.tables"), bold)
     for i, t in enumerate(document["tables"]):
-        ws.write(r + 1 + i, 0, t["paragraph"])
-        ws.write(r + 1 + i, 1, t["title"])
+        ws.write(r + 1 + i, 0, terms.paragraph(t["paragraph"], lang))
+        ws.write(r + 1 + i, 1, terms.title(t, document, lang))
     r += 2 + len(document["tables"])
     if document["warnings"]:
-        ws.write(r, 0, "Warnings", bold)
+        ws.write(r, 0, tx("meta.warnings"), bold)
         for i, w in enumerate(document["warnings"]):
             ws.write(r + 1 + i, 0, w, italic)
     ws.set_column(0, 0, 30)
     ws.set_column(1, 1, 90)
     for t in document["tables"]:
-        ws = wb.add_worksheet(sheet_name(t["key"], used))
-        ws.write(0, 0, t["title"], title)
-        ws.write(1, 0, f"{t['paragraph']}; {document['currency']}", italic)
+        ws = wb.add_worksheet(sheet_name(terms.sheet(t, lang), used))
+        ws.write(0, 0, terms.title(t, document, lang), title)
+        ws.write(1, 0, f"{terms.paragraph(t['paragraph'], lang)}; {document['currency']}", italic)
         for j, col in enumerate(t["columns"]):
-            ws.write(3, j, col["label"], bold)
+            ws.write(3, j, terms.column_label(t, col, document, lang), bold)
         for i, row in enumerate(t["rows"]):
             for j, col in enumerate(t["columns"]):
                 val = row.get(col["key"])
@@ -1046,7 +1056,7 @@ def _workbook(fh: Any, document: dict[str, Any]) -> None:
                 if isinstance(val, (int, float)) and not isinstance(val, bool):
                     ws.write_number(4 + i, j, float(val), fmts.get(col["format"], fmts["money"]))
                 else:
-                    ws.write_string(4 + i, j, str(val))
+                    ws.write_string(4 + i, j, terms.value(t, col, str(val), lang))
         for n, note in enumerate(t["notes"]):
             ws.write(5 + len(t["rows"]) + n, 0, note, italic)
         for j, col in enumerate(t["columns"]):
@@ -1056,14 +1066,15 @@ def _workbook(fh: Any, document: dict[str, Any]) -> None:
     wb.close()
 
 
-def xlsx_bytes(document: dict[str, Any]) -> bytes:
+def xlsx_bytes(document: dict[str, Any], lang: str = "en") -> bytes:
+    """The XLSX annex of ``document`` in ``lang`` (``ru`` or ``en``)."""
     buf = io.BytesIO()
-    _workbook(buf, document)
+    _workbook(buf, document, lang)
     return buf.getvalue()
 
 
-def write_xlsx(path: Path, document: dict[str, Any]) -> None:
-    _write_bytes(path, xlsx_bytes(document))
+def write_xlsx(path: Path, document: dict[str, Any], lang: str = "en") -> None:
+    _write_bytes(path, xlsx_bytes(document, lang))
 
 
 @dataclass(frozen=True)
@@ -1119,8 +1130,9 @@ def _write_bytes(path: Path, data: bytes) -> None:
 def run_statutory_close(config_path: str | Path, out_dir: str | Path, *, progress: Progress | None = None,
                         opinion: bool = True, languages: Sequence[str] = ("ru", "en")) -> StatutoryRun:
     """Load the configuration, measure everything and render everything, then (only then) write into ``out_dir``:
-    ``statutory-<date>.json`` and ``.xlsx``, the opinion's editable text ``opinion-text-<date>.toml`` and, with
-    ``opinion``, ``opinion-<date>-<lang>.pdf`` and ``.docx`` for each language."""
+    ``statutory-<date>.json``, the XLSX annex in English ``statutory-<date>.xlsx`` and in Russian
+    ``statutory-<date>-ru.xlsx``, the opinion's editable text ``opinion-text-<date>.toml`` and, with ``opinion``,
+    ``opinion-<date>-<lang>.pdf`` and ``.docx`` for each language."""
     import json
 
     from aktuar.services.statutory_config import load_opinion_text
@@ -1134,7 +1146,8 @@ def run_statutory_close(config_path: str | Path, out_dir: str | Path, *, progres
     payloads: dict[str, bytes] = {}
     when = config.valuation_date.isoformat()
     payloads[f"statutory-{when}.json"] = (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-    payloads[f"statutory-{when}.xlsx"] = xlsx_bytes(document)
+    payloads[f"statutory-{when}.xlsx"] = xlsx_bytes(document, "en")
+    payloads[f"statutory-{when}-ru.xlsx"] = xlsx_bytes(document, "ru")
     payloads[f"opinion-text-{when}.toml"] = opinion_text_toml(text).encode("utf-8")
     if opinion:
         from aktuar.reports.opinion import render_opinion

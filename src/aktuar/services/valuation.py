@@ -89,9 +89,12 @@ KINDS: dict[str, str] = {
     "claims": "claim transactions (accident_date, transaction_date, paid, …)",
     "exposure": "exposure by origin (origin, segment columns, exposure)",
     "ifrs17": "an IFRS 17 close package: a ZIP (or folder) with ifrs17.toml and the files it names",
+    "statutory": "a statutory close package: a ZIP (or folder) with statutory.toml and the files it names",
 }
 ROLES: dict[str, str] = {"triangle": "triangle", "claims": "claims", "exposure": "exposure",
-                         "ifrs17": "ifrs17"}  # role → kind
+                         "ifrs17": "ifrs17", "statutory": "statutory"}  # role → kind
+PACKAGE_ENGINES = ("ifrs17", "statutory")
+"""Engines that measure one close package given as the input of the same name (role = kind = engine)."""
 DATA_DEFAULTS: dict[str, Any] = {
     "cumulative": True, "segment_columns": [], "measure": "paid", "origin_grain": "Y", "development_grain": "Y",
     "origin_basis": "accident",
@@ -206,6 +209,10 @@ def validate_dataset(path: Path, kind: str, filename: str | None = None) -> tupl
         from aktuar.services.ifrs17_runs import validate_package
 
         return validate_package(path, name)
+    if kind == "statutory":
+        from aktuar.services import statutory_runs
+
+        return statutory_runs.validate_package(path, name)
     try:
         table = dc_replace(read_table(path), file=name)
         lower = {c.strip().lower() for c in table.columns}
@@ -254,13 +261,14 @@ def import_dataset(db: Database, actor: Actor, path: Path | str, kind: str, *,
         folder = datasets_dir(db)
         source, filename = path, path.name
         with contextlib.ExitStack() as stack:
-            if kind == "ifrs17":
-                from aktuar.services.ifrs17_runs import is_package_source, pack_folder
+            if kind in PACKAGE_ENGINES:
+                from aktuar.services import ifrs17_runs, statutory_runs
 
-                if is_package_source(path):  # a folder (or its ifrs17.toml): zipped deterministically first
+                if ifrs17_runs.is_package_source(path):  # a folder (or its TOML): zipped deterministically first
                     tmp_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="aktuar-pack-")))
                     base = path if path.is_dir() else path.parent
-                    source = pack_folder(path, tmp_dir / f"{base.resolve().name or 'ifrs17'}.zip")
+                    pack = ifrs17_runs.pack_folder if kind == "ifrs17" else statutory_runs.pack_folder
+                    source = pack(path, tmp_dir / f"{base.resolve().name or kind}.zip")
                     filename = source.name
             sha, stored, size, info, created = store_file(
                 source, folder, max_bytes=MAX_DATASET_BYTES,
@@ -399,6 +407,11 @@ def compute(parameters: dict[str, Any], scope: dict[str, Any], files: dict[str, 
 
         m = measure_package(files["ifrs17"], reporting_date, progress)
         return _Computed([ResultRow(*r) for r in m.rows], m.portfolios, "package", m.warnings, m.documents)
+    if parameters.get("engine") == "statutory":
+        from aktuar.services import statutory_runs
+
+        sm = statutory_runs.measure_package(files["statutory"], reporting_date, progress)
+        return _Computed([ResultRow(*r) for r in sm.rows], sm.classes, "package", sm.warnings, sm.documents)
     from aktuar.services.inputs import TriangleSpec, load_exposure, load_triangle
     from aktuar.services.reserving import run_reserving
 
@@ -480,7 +493,7 @@ class RunView:
 
     @property
     def engine(self) -> str:
-        """``reserving`` or ``ifrs17`` (the engine of the run's methodology)."""
+        """``reserving``, ``ifrs17`` or ``statutory`` (the engine of the run's methodology)."""
         return str(self.parameters.get("engine", "reserving"))
 
 
@@ -636,10 +649,22 @@ def prepare_run(
                 if overrides is not None or data != DATA_DEFAULTS:
                     raise InputError("the data options and reserving overrides apply to reserving runs: an IFRS 17 "
                                      "close takes its options from its ifrs17.toml")
+            elif engine == "statutory":
+                if set(inputs) != {"statutory"}:
+                    raise InputError(f"methodology {m.name}@{m.version} measures a statutory close: the run needs "
+                                     "exactly the input statutory=<dataset id> (a dataset of kind 'statutory')")
+                if sc["classes"]:
+                    raise InputError("a statutory close measures every class of its package together (the solvency "
+                                     "margin and the adequacy test are the company's): leave the scope empty")
+                if overrides is not None or data != DATA_DEFAULTS:
+                    raise InputError("the data options and reserving overrides apply to reserving runs: a statutory "
+                                     "close takes its options from its statutory.toml")
             else:
-                if "ifrs17" in inputs:
-                    raise InputError(f"the input 'ifrs17' needs a methodology of engine 'ifrs17' (parameters "
-                                     f"{{\"engine\": \"ifrs17\"}}); {m.name}@{m.version} is a reserving methodology")
+                for pkg in PACKAGE_ENGINES:
+                    if pkg in inputs:
+                        raise InputError(f"the input '{pkg}' needs a methodology of engine '{pkg}' (parameters "
+                                         f"{{\"engine\": \"{pkg}\"}}); {m.name}@{m.version} is a reserving "
+                                         "methodology")
                 if ("triangle" in inputs) == ("claims" in inputs):
                     raise InputError("a run needs exactly one of the inputs 'triangle' or 'claims'")
             if overrides is not None:
@@ -665,8 +690,8 @@ def prepare_run(
                 _check_file(files[role], sha, ds_id2)
             identity = {"id": m.id, "name": m.name, "version": m.version, "parameters_sha256": m.parameters_sha256}
             effective: dict[str, Any]
-            if engine == "ifrs17":
-                effective = {"engine": "ifrs17", "methodology": identity}
+            if engine in PACKAGE_ENGINES:
+                effective = {"engine": engine, "methodology": identity}
             else:
                 effective = {"data": data, "reserving": reserving,
                              "overrides": None if overrides is None else normalize_parameters(overrides),
@@ -745,7 +770,9 @@ def _insert_documents(s: Session, run_id: int, documents: Mapping[str, str]) -> 
     """Insert a run's documents (written once, with its results) in the session's transaction."""
     if documents:
         s.execute(insert(RunDocument), [
-            {"run_id": run_id, "name": name, "media_type": "application/json", "sha256": sha256_text(text),
+            {"run_id": run_id, "name": name,
+             "media_type": "application/toml" if name.endswith(".toml") else "application/json",
+             "sha256": sha256_text(text),
              "content": text} for name, text in sorted(documents.items())])
 
 

@@ -8,8 +8,10 @@
   triangle, link ratios with exclusions (each with a reason), the development factors, the method comparison
   (chain ladder, Mack, Bornhuetter–Ferguson and Cape Cod when an exposure dataset is given, ODP bootstrap) and
   the simulated distribution of the total reserve. Reading a dataset needs ``data.read`` and is audited.
-- :func:`export_run_xlsx`: a run's stored results as an XLSX workbook (identity sheet + results), checked
-  against the recorded hash and audited (``report.export``) with the file's SHA-256, like ``export_run``.
+- :func:`export_run_xlsx`: a run's stored results as an XLSX workbook in Russian or English (a reserving run:
+  identity sheet + results; an IFRS 17 run: its disclosure workbook), checked against the recorded hash and
+  audited (``report.export``) with the file's SHA-256 and the language, like ``export_run``;
+  :func:`write_run_xlsx` writes it to a file (``aktuar runs export --out F.xlsx --lang ru|en``).
 - :func:`ifrs17_demo_close`: the IFRS 17 close of the demo insurer (``run_close``), cached per data directory.
 """
 
@@ -338,69 +340,168 @@ class Download:
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def export_run_xlsx(db: Database, actor: Actor, run_id: int) -> Download:
-    """A run's stored results as XLSX (``report.read``), refused when they no longer match their hash;
-    audited as ``report.export`` with the workbook's SHA-256."""
+#: The texts of the reserving run's workbook (identity sheet and results header), Russian and English.
+RUN_XLSX_TEXT: dict[str, dict[str, str]] = {
+    "sheet.run": {"ru": "Расчёт", "en": "Run"},
+    "sheet.results": {"ru": "Результаты", "en": "Results"},
+    "title": {"ru": "aktuar: расчёт №{id}", "en": "aktuar run {id}"},
+    "run": {"ru": "Расчёт №", "en": "Run"},
+    "status": {"ru": "Статус", "en": "Status"},
+    "reporting_date": {"ru": "Отчётная дата", "en": "Reporting date"},
+    "methodology": {"ru": "Методика", "en": "Methodology"},
+    "test": {"ru": "Тестовый расчёт", "en": "Test run"},
+    "prepared_by": {"ru": "Подготовил", "en": "Prepared by"},
+    "reviewed_by": {"ru": "Проверил", "en": "Reviewed by"},
+    "approved_by": {"ru": "Утвердил", "en": "Approved by"},
+    "inputs_sha256": {"ru": "SHA-256 входных данных", "en": "Inputs SHA-256"},
+    "results_sha256": {"ru": "SHA-256 результатов", "en": "Results SHA-256"},
+    "code_version": {"ru": "Версия программы", "en": "Code version"},
+    "yes": {"ru": "да", "en": "yes"},
+    "no": {"ru": "нет", "en": "no"},
+    "col.class": {"ru": "Класс", "en": "class"},
+    "col.method": {"ru": "Метод", "en": "method"},
+    "col.origin": {"ru": "Период происшествия", "en": "origin"},
+    "col.quantity": {"ru": "Показатель", "en": "quantity"},
+    "col.value": {"ru": "Значение", "en": "value"},
+    "status.running": {"ru": "выполняется", "en": "running"},
+    "status.prepared": {"ru": "подготовлен", "en": "prepared"},
+    "status.reviewed": {"ru": "проверен", "en": "reviewed"},
+    "status.approved": {"ru": "утверждён", "en": "approved"},
+    "status.rejected": {"ru": "отклонён", "en": "rejected"},
+    "status.failed": {"ru": "завершился ошибкой", "en": "failed"},
+}
+
+
+def _run_workbook(run: Any, rows: Sequence[Any], lang: str) -> bytes:
+    """The reserving run's workbook in ``lang``: the identity sheet and the stored result rows (their class,
+    method, origin and quantity codes as in the CSV/JSON export; values as numbers)."""
     import xlsxwriter
 
+    def tx(key: str, **kw: Any) -> str:
+        text = RUN_XLSX_TEXT[key][lang]
+        return text.format(**kw) if kw else text
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
+    wb.set_properties({"title": tx("title", id=run.id), "created": datetime(2000, 1, 1)})
+    bold = wb.add_format({"bold": True})
+    money = wb.add_format({"num_format": "#,##0.00"})
+    ws = wb.add_worksheet(tx("sheet.run"))
+    status = RUN_XLSX_TEXT.get(f"status.{run.status}", {}).get(lang, run.status)
+    day = run.reporting_date.strftime("%d.%m.%Y") if lang == "ru" else run.reporting_date.isoformat()
+    ident = [(tx("run"), run.id), (tx("status"), status), (tx("reporting_date"), day),
+             (tx("methodology"), run.methodology), (tx("test"), tx("yes") if run.is_test else tx("no")),
+             (tx("prepared_by"), run.created_by), (tx("reviewed_by"), run.reviewed_by or ""),
+             (tx("approved_by"), run.approved_by or ""), (tx("inputs_sha256"), run.inputs_sha256),
+             (tx("results_sha256"), run.results_sha256), (tx("code_version"), run.code_version)]
+    for i, (k, v) in enumerate(ident):
+        ws.write(i, 0, k, bold)
+        ws.write(i, 1, v)
+    ws.set_column(0, 0, 24 if lang == "ru" else 18)
+    ws.set_column(1, 1, 70)
+    rs = wb.add_worksheet(tx("sheet.results"))
+    for j, h in enumerate(("class", "method", "origin", "quantity", "value")):
+        rs.write(0, j, tx(f"col.{h}"), bold)
+    for i, r in enumerate(rows, start=1):
+        rs.write_row(i, 0, (r.segment, r.method, r.origin, r.quantity))
+        if r.value is not None:
+            rs.write_number(i, 4, r.value, money)
+    rs.set_column(0, 0, 24)
+    rs.set_column(1, 3, 12 if lang == "en" else 20)
+    rs.set_column(4, 4, 20)
+    rs.autofilter(0, 0, max(1, len(rows)), 4)
+    wb.close()
+    return buf.getvalue()
+
+
+def _language(lang: str) -> str:
+    from aktuar.reports.ifrs17_terms import check_language
+
+    return check_language(lang)
+
+
+def _run_xlsx(db: Database, actor: Actor, run_id: int, lang: str) -> tuple[str, bytes, Any, int]:
+    """(file name, workbook, run, number of result rows) of a run whose stored results match their hash."""
+    run = valuation.get_run(db, actor, run_id)
+    rows = valuation.run_results(db, actor, run_id)
+    documents = valuation.run_documents(db, actor, run_id)
+    if run.results_sha256 is None or valuation.results_sha256(rows, documents) != run.results_sha256:
+        raise valuation.IntegrityFailure(f"run {run_id}'s stored results do not match their recorded hash: see "
+                                         "'aktuar runs reproduce'")
+    if run.engine == "ifrs17":  # the IFRS 17 workbook of the run's reporting date
+        from aktuar.services.ifrs17_runs import document_name, workbook_bytes
+
+        doc_name = document_name(run.reporting_date.isoformat())
+        if doc_name not in documents:
+            raise valuation.IntegrityFailure(f"run {run_id} has no disclosure document {doc_name}")
+        return f"aktuar-run-{run.id}-ifrs17.xlsx", workbook_bytes(documents[doc_name], lang), run, len(rows)
+    return f"aktuar-run-{run.id}.xlsx", _run_workbook(run, rows, lang), run, len(rows)
+
+
+def export_run_xlsx(db: Database, actor: Actor, run_id: int, lang: str = "en", *, via: str = "web") -> Download:
+    """A run's stored results as XLSX in ``lang`` (``ru``/``en``; ``report.read``): a reserving run's identity
+    and result rows, an IFRS 17 run's disclosure workbook. Refused when the stored results no longer match their
+    hash; audited as ``report.export`` with the workbook's SHA-256 and the language."""
     obj = f"run:{run_id}"
 
     def work() -> Download:
         rbac.require(actor, "report.read")
-        run = valuation.get_run(db, actor, run_id)
-        rows = valuation.run_results(db, actor, run_id)
-        documents = valuation.run_documents(db, actor, run_id)
-        if run.results_sha256 is None or valuation.results_sha256(rows, documents) != run.results_sha256:
-            raise valuation.IntegrityFailure(f"run {run_id}'s stored results do not match their recorded hash: see "
-                                             "'aktuar runs reproduce'")
-        if run.engine == "ifrs17":  # the IFRS 17 workbook of the run's reporting date
-            from aktuar.services.ifrs17_runs import document_name, workbook_bytes
+        language = _language(lang)
+        name, content, run, n = _run_xlsx(db, actor, run_id, language)
+        digest = hashlib.sha256(content).hexdigest()
+        with database_errors(), db.session() as s:
+            audit.record(s, actor, "business", "report.export", object=obj,
+                         details=_xlsx_details(name, language, n, digest, run, via))
+        return Download(name, content, XLSX_MEDIA, digest)
 
-            doc_name = document_name(run.reporting_date.isoformat())
-            if doc_name not in documents:
-                raise valuation.IntegrityFailure(f"run {run_id} has no disclosure document {doc_name}")
-            return _download(db, actor, obj, run, len(rows), f"aktuar-run-{run.id}-ifrs17.xlsx",
-                             workbook_bytes(documents[doc_name]))
-        buf = io.BytesIO()
-        wb = xlsxwriter.Workbook(buf, {"in_memory": True, "nan_inf_to_errors": True})
-        wb.set_properties({"title": f"aktuar run {run.id}", "created": datetime(2000, 1, 1)})
-        bold = wb.add_format({"bold": True})
-        money = wb.add_format({"num_format": "#,##0.00"})
-        ws = wb.add_worksheet("Run")
-        ident = [("Run", run.id), ("Status", run.status), ("Reporting date", run.reporting_date.isoformat()),
-                 ("Methodology", run.methodology), ("Test run", "yes" if run.is_test else "no"),
-                 ("Prepared by", run.created_by), ("Reviewed by", run.reviewed_by or ""),
-                 ("Approved by", run.approved_by or ""), ("Inputs SHA-256", run.inputs_sha256),
-                 ("Results SHA-256", run.results_sha256), ("Code version", run.code_version)]
-        for i, (k, v) in enumerate(ident):
-            ws.write(i, 0, k, bold)
-            ws.write(i, 1, v)
-        ws.set_column(0, 0, 18)
-        ws.set_column(1, 1, 70)
-        rs = wb.add_worksheet("Results")
-        for j, h in enumerate(("class", "method", "origin", "quantity", "value")):
-            rs.write(0, j, h, bold)
-        for i, r in enumerate(rows, start=1):
-            rs.write_row(i, 0, (r.segment, r.method, r.origin, r.quantity))
-            if r.value is not None:
-                rs.write_number(i, 4, r.value, money)
-        rs.set_column(0, 0, 24)
-        rs.set_column(1, 3, 12)
-        rs.set_column(4, 4, 20)
-        rs.autofilter(0, 0, max(1, len(rows)), 4)
-        wb.close()
-        return _download(db, actor, obj, run, len(rows), f"aktuar-run-{run.id}.xlsx", buf.getvalue())
-
-    return guarded(db, actor, "report.export", obj, work)
+    return guarded(db, actor, "report.export", obj, work, details={"format": "xlsx", "via": via})
 
 
-def _download(db: Database, actor: Actor, obj: str, run: Any, rows: int, name: str, content: bytes) -> Download:
-    digest = hashlib.sha256(content).hexdigest()
-    with database_errors(), db.session() as s:
-        audit.record(s, actor, "business", "report.export", object=obj,
-                     details={"file": name, "format": "xlsx", "rows": rows, "sha256": digest,
-                              "run_status": run.status, "results_sha256": run.results_sha256, "via": "web"})
-    return Download(name, content, XLSX_MEDIA, digest)
+def write_run_xlsx(db: Database, actor: Actor, run_id: int, path: Path | str, lang: str = "ru", *,
+                   via: str = "cli") -> valuation.ExportInfo:
+    """Write the XLSX of run ``run_id`` in ``lang`` to ``path`` (a ``.xlsx`` file in an existing folder): the file
+    appears only with its audit record (``report.export`` with the SHA-256 and the language); a refusal leaves no
+    file and is audited."""
+    import os
+
+    path = Path(path)
+    obj = f"run:{run_id}"
+
+    def work() -> valuation.ExportInfo:
+        rbac.require(actor, "report.read")
+        language = _language(lang)
+        if path.suffix.lower() != ".xlsx":
+            raise InputError(f"a run's workbook is written to a .xlsx file, not '{path.name}'")
+        if not path.parent.is_dir():
+            raise InputError(f"the folder {path.parent} does not exist: create it or choose another file")
+        _name, content, run, n = _run_xlsx(db, actor, run_id, language)
+        digest = hashlib.sha256(content).hexdigest()
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(content)
+            placed = False
+            try:
+                with database_errors(), db.session() as s:
+                    audit.record(s, actor, "business", "report.export", object=obj,
+                                 details=_xlsx_details(path.name, language, n, digest, run, via))
+                    os.replace(tmp, path)  # the file appears only with its audit record (commit follows)
+                    placed = True
+            except BaseException:
+                if placed and path.exists():  # the audit record was not committed: no unaudited export
+                    path.unlink()
+                raise
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        return valuation.ExportInfo(path, n, digest, run.status)
+
+    return guarded(db, actor, "report.export", obj, work, details={"format": "xlsx", "via": via})
+
+
+def _xlsx_details(name: str, lang: str, rows: int, digest: str, run: Any, via: str) -> dict[str, Any]:
+    return {"file": name, "format": "xlsx", "lang": lang, "rows": rows, "sha256": digest,
+            "run_status": run.status, "results_sha256": run.results_sha256, "via": via}
 
 
 # ------------------------------------------------------------------------------------------------ IFRS 17

@@ -39,6 +39,7 @@ PAGES: dict[str, dict[str, str]] = {
     "kind.claims": {"ru": "убытки (транзакции)", "en": "claim transactions"},
     "kind.exposure": {"ru": "премии / экспозиция", "en": "premium / exposure"},
     "kind.ifrs17": {"ru": "пакет закрытия МСФО 17", "en": "IFRS 17 close package"},
+    "kind.statutory": {"ru": "пакет статутного закрытия", "en": "statutory close package"},
     "data.ifrs17_hint": {"ru": "Пакет закрытия МСФО 17 — файл .zip с ifrs17.toml в корне и ровно теми файлами, "
                                "которые в нём названы; после загрузки из него готовится расчёт МСФО 17.",
                          "en": "An IFRS 17 close package is a .zip with ifrs17.toml at its root and exactly the "

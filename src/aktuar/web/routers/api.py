@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from aktuar.errors import InputError
 from aktuar.services import dashboard, ifrs17_web, valuation, web_jobs, web_support
 from aktuar.web.deps import api_who, db_of, now_of
-from aktuar.web.routers.work import limit_body, upload_limit
+from aktuar.web.routers.work import UPLOAD_KINDS, limit_body, upload_limit
 from aktuar.web.security import Who
 
 RunId = Annotated[int, Path(ge=1, le=2_147_483_647, description="run number")]
@@ -192,12 +192,12 @@ def _dataset_out(d: valuation.DatasetView) -> DatasetOut:
 @router.post("/datasets", response_model=DatasetOut, status_code=201, dependencies=[Depends(limit_body)],
              summary="Import a data file, or an IFRS 17 close package (kind ifrs17, a ZIP), as a dataset "
                      "(data.import; audited, refusals too)",
-             responses={422: {"model": FileProblemOut | ValidationOut,  # type: ignore[dict-item]
+             responses={422: {"model": FileProblemOut | ValidationOut,
                               "description": "the file was refused (file, row, column and what to fix; nothing is "
                                              "stored), or a form field is not valid (the fields are named)"},
                         413: {"model": ErrorOut, "description": "larger than the upload limit"}})
 def import_dataset(request: Request, who: ApiWho, file: Annotated[UploadFile, File()],
-                   kind: Annotated[str, Form(pattern="^(" + "|".join(valuation.KINDS) + ")$")]) -> Response:
+                   kind: Annotated[str, Form(pattern="^(" + "|".join(UPLOAD_KINDS) + ")$")]) -> Response:
     assert who.actor is not None
     db, name = db_of(request), file.filename or ""
     if kind == "ifrs17":
@@ -283,16 +283,26 @@ def get_job(request: Request, who: ApiWho,
     return _job_out(job)
 
 
-@router.get("/runs/{run_id}/results.xlsx", summary="A run's results as XLSX (report.read; audited)",
+@router.get("/runs/{run_id}/results.xlsx", summary="A run's results as XLSX, Russian or English (report.read; "
+                                                   "audited)",
+            description="A reserving run: its identity and result rows; an IFRS 17 run: the disclosure workbook of "
+                        "its reporting date. The texts are in the language asked for, the numbers are the same in "
+                        "both. Refused (409) when the stored results no longer match their recorded hash. The "
+                        "export is audited with the workbook's SHA-256 (also in the X-Content-SHA256 header) and "
+                        "its language.",
             response_class=Response,
-            responses={200: {"content": {web_support.XLSX_MEDIA: {}}, "description": "the workbook"},
+            responses={200: {"content": {web_support.XLSX_MEDIA: {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "the workbook"},
                        404: {"model": ErrorOut}})
-def run_xlsx(request: Request, run_id: RunId, who: ApiWho) -> Response:
+def run_xlsx(request: Request, run_id: RunId, who: ApiWho,
+             lang: Annotated[str | None, Query(pattern="^(ru|en)$", description="ru or en (default: the caller's "
+                                                                              "language)")] = None) -> Response:
     assert who.actor is not None
     _get(request, who, run_id)
-    d = web_support.export_run_xlsx(db_of(request), who.actor, run_id)
+    d = web_support.export_run_xlsx(db_of(request), who.actor, run_id, lang or who.lang, via="api")
     return Response(d.content, media_type=d.media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{d.filename}"'})
+                    headers={"Content-Disposition": f'attachment; filename="{d.filename}"',
+                             "X-Content-SHA256": d.sha256})
 
 
 @router.get("/runs/{run_id}/results.pdf", summary="A run's PDF report, Russian or English (report.read; audited)",

@@ -30,7 +30,9 @@ PostWho = Annotated[Who, Depends(page_post_who)]
 Id = Annotated[int, Path(ge=1, le=2_147_483_647)]
 JobId = Annotated[str, Path(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 MAX_EXCLUSIONS = 200
-UPLOAD_KINDS = list(valuation.KINDS)  # an IFRS 17 close package (kind ifrs17) is a .zip: ifrs17_web
+# an IFRS 17 close package (kind ifrs17) is a .zip: ifrs17_web; statutory close packages are imported and their
+# governed runs prepared from the command line ('aktuar runs import --kind statutory', docs/statutory-close.md)
+UPLOAD_KINDS = [k for k in valuation.KINDS if k != "statutory"]
 FORM_OVERHEAD = 64 * 1024
 
 
@@ -332,8 +334,9 @@ def run_page(request: Request, run_id: Id, who: PageWho, new: Annotated[int, Que
 
 @router.get("/runs/{run_id}/download.xlsx")
 def download_xlsx(request: Request, run_id: Id, who: PageWho) -> Response:
+    """The run's workbook in the user's language (``report.read``; audited with its SHA-256 and language)."""
     assert who.actor is not None
-    d = web_support.export_run_xlsx(db_of(request), who.actor, run_id)
+    d = web_support.export_run_xlsx(db_of(request), who.actor, run_id, who.lang, via="web")
     return Response(d.content, media_type=d.media_type,
                     headers={"Content-Disposition": f'attachment; filename="{d.filename}"',
                              "X-Content-SHA256": d.sha256})
