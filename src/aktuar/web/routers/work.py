@@ -326,8 +326,18 @@ def run_page(request: Request, run_id: Id, who: PageWho, new: Annotated[int, Que
     for r in rows:
         if r.origin == "Total" and r.quantity in quantities + ["mean", "q0.995"]:
             totals.setdefault(r.segment, {"method": r.method})[r.quantity] = r.value
+    statutory: dict[str, dict[str, Any]] = {}  # a statutory close: the reserves by class (item 9(1))
+    solvency_ratio = None
+    if run.engine == "statutory":
+        totals = {}
+        for r in rows:
+            if r.quantity in ("total_gross", "total_reinsurance", "total_net") and r.segment != "Company":
+                statutory.setdefault(r.segment, {})[r.quantity] = r.value
+            elif r.segment == "Company" and r.quantity == "solvency_ratio":
+                solvency_ratio = r.value
     others = [x for x in valuation.list_runs(db, who.actor, limit=100) if x.id != run_id]
     return render(request, "run.html", who.lang, run=run, totals=totals, others=others, new=new,
+                  statutory=statutory, solvency_ratio=solvency_ratio,
                   may_review=allowed(who, "run.review"), may_approve=allowed(who, "run.approve"),
                   may_reject=allowed(who, "run.reject"), may_download=allowed(who, "report.read"))
 
