@@ -150,3 +150,20 @@ def test_disabled_service_account_or_responsible_person_stops_tokens(database) -
     with pytest.raises(TokenInvalid):
         accounts.authenticate_token(database, tok.token, LATER)
     assert accounts.list_tokens(database, boss.actor)[0].revoked_at is not None
+
+
+@pytest.mark.req("KZ164-25")
+def test_two_accounts_with_long_system_names_never_share_an_identity(database) -> None:
+    """The acting name of a token's account is cut to 64 characters keeping the account's number: two accounts
+    of one long system name stay two identities (jobs and audit records belong to one of them)."""
+    boss, it, owner, _ = _setup(database)
+    system = "Core insurance platform of the head office, nightly loaders and reconciliation jobs"
+    names = []
+    for loader in ("loader-a", "loader-b"):
+        sa = accounts.request_service_account(database, it.actor, system, loader, "nightly data load", "o.owner",
+                                              ["risk_manager"], now=T0)
+        accounts.approve_service_account(database, it.actor, sa.id, now=T0)
+        accounts.approve_service_account(database, boss.actor, sa.id, now=T0)
+        tok = accounts.issue_token(database, it.actor, sa.id, ["run.read"], 30, now=T0)
+        names.append(accounts.authenticate_token(database, tok.token, LATER).username)
+    assert names[0] != names[1] and all(len(n) <= 64 and n.startswith("svc:Core insurance") for n in names)

@@ -216,3 +216,34 @@ def test_stored_package_names_and_oversized_members(database, tmp_path, monkeypa
             z.writestr(n, b"[1, 2]" if n == "manifest.json" else b"x")
     r = isms_reports.verify_package(junk, data_dir=database.settings.data_dir)
     assert not r.ok and r.problems == ["manifest.json is not a package manifest"]
+
+
+@pytest.mark.req("KZ164-50")
+def test_verify_reads_no_oversized_manifest(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A small ZIP whose manifest inflates to megabytes is refused without reading it (any reader of the
+    reports page may upload a package to verify)."""
+    pkg = tmp_path / "bomb.akp"
+    with zipfile.ZipFile(pkg, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("manifest.json", b" " * (3 * 1024 * 1024))
+        z.writestr("manifest.sig", b"x" * 10_000)
+        z.writestr("content.p7m", b"y")
+    assert pkg.stat().st_size < 64 * 1024
+    check = isms_reports.verify_package(pkg, data_dir=tmp_path)
+    assert not check.ok
+    assert any("manifest.json is larger than 1 MB" in p for p in check.problems)
+    assert any("manifest.sig is larger than 4096 bytes" in p for p in check.problems)
+
+
+@pytest.mark.req("KZ164-50")
+def test_a_failed_commit_leaves_no_package_without_its_record(database, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The package is written inside the transaction of its submission record: when the commit fails, the file is
+    removed (or put back as it was), so no package lies in the folder without its record."""
+    from sqlalchemy.orm import Session
+
+    cert, _key = _cert(tmp_path)
+    out = tmp_path / "isms-2026.akp"
+    monkeypatch.setattr(Session, "commit", lambda self: (_ for _ in ()).throw(RuntimeError("disk full")))
+    with pytest.raises(RuntimeError, match="disk full"):
+        isms_reports.build_isms_report(database, OFFICER, year=2026, organization="Demo JSC", recipient_cert=cert,
+                                       out=out, now=T0)
+    assert not out.exists()

@@ -299,7 +299,7 @@ def test_additional_risks_item_8_9(run: StatutoryRun, inputs: Path, tmp_path: Pa
     assert ar["total"] > 0
     model = opinion_model(doc, {}, "en")
     text = json.dumps(model, ensure_ascii=False)
-    assert "Additional risks were identified; the insurance reserves increase by" in text
+    assert "Additional risks were identified; they call for an increase of the insurance reserves by" in text
     assert "Default of the reinsurer" in text and "Claims inflation above the past" in text
     ru = json.dumps(opinion_model(doc, {"additional_risks_increase": 1000.0}, "ru"), ensure_ascii=False)
     assert "Выявлены дополнительные риски" in ru and "Дополнительное увеличение по суждению актуария" in ru

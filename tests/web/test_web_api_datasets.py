@@ -166,3 +166,35 @@ def test_a_client_uploads_a_close_package_and_prepares_the_ifrs17_run(web, packa
     reader = _token(web, ["actuary"], ["run.read"], system="reader")
     assert c.post("/api/v1/ifrs17/runs", headers={"Authorization": f"Bearer {reader}"},
                   json={"package": ds_id, "methodology_id": m_id}).status_code == 403
+
+
+@pytest.mark.req("KZ164-69")
+def test_a_package_cannot_probe_the_servers_files(web, package: bytes) -> None:  # type: ignore[no-untyped-def]
+    """A configuration inside a package naming a server file gets one answer whether or not the file exists, and
+    no server path: the package's files are its members, named by relative paths."""
+    import zipfile
+
+    token = _token(web, ["actuary"], ["data.import", "data.read"], system="prober")
+    h = {"Authorization": f"Bearer {token}"}
+    c = web.client()
+    with zipfile.ZipFile(io.BytesIO(package)) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    toml = members["ifrs17.toml"].decode()
+    assert 'file = "curves.csv"' in toml
+    answers = []
+    for target in ("/etc/hostname", "/etc/no-such-file", "../../../../etc/passwd", "../../../../etc/nope",
+                   str(web.db.settings.data_dir / "keys" / "web_csrf.key")):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as z:
+            for n, b in members.items():
+                z.writestr(n, toml.replace('file = "curves.csv"', f'file = "{target}"').encode()
+                           if n == "ifrs17.toml" else b)
+        r = c.post("/api/v1/datasets", headers=h, data={"kind": "ifrs17"},
+                   files={"file": ("close.zip", io.BytesIO(out.getvalue()), "application/zip")})
+        assert r.status_code == 422, r.text
+        p = r.json()
+        assert "outside the package" in p["error"] and "/etc" not in p["error"] and "keys" not in p["error"]
+        assert str(web.db.settings.data_dir) not in p["error"]
+        answers.append((p["error"], p["file"], p["column"]))
+    assert len(set(answers)) == 1, answers
+    assert _datasets(web) == []

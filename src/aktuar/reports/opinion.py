@@ -233,6 +233,9 @@ _RISK_NAMES = {
 def _risk_basis(r: Mapping[str, Any], lang: str) -> str:
     ru = lang == "ru"
     k, par = r["kind"], r.get("parameter")
+    if k == "runoff_deficiency" and par is None and r["increase"] > 0:
+        return ("резерва на начало периода не было: добавляется сам недостаток" if ru else
+                "no reserve at the start: the shortfall itself is added")
     if k == "runoff_deficiency":
         return (f"недостаточность {_pct(par, lang)} × текущий резерв убытков" if ru else
                 f"deficiency {_pct(par, lang)} × the current claims reserve") if r["increase"] > 0 else (
@@ -264,9 +267,10 @@ def _additional_risks(document: Mapping[str, Any], tx: Mapping[str, Any], lang: 
         conclusion = ("Дополнительные риски не выявлены; увеличение страховых резервов не требуется." if ru else
                       "No additional risks were identified; the insurance reserves are not increased.")
     else:
-        conclusion = (f"Выявлены дополнительные риски; страховые резервы увеличиваются на {_money(inc, lang)} {unit}."
-                      if ru else f"Additional risks were identified; the insurance reserves increase by "
-                                 f"{_money(inc, lang)} {unit}.")
+        conclusion = (f"Выявлены дополнительные риски; они требуют увеличения страховых резервов на {_money(inc, lang)} "
+                      f"{unit} сверх рассчитанных резервов п. 9 1)." if ru else
+                      f"Additional risks were identified; they call for an increase of the insurance reserves by "
+                      f"{_money(inc, lang)} {unit} beyond the calculated reserves of item 9(1).")
     out = [_p(words)] if words else []
     out.append(_p(conclusion))
     tested = [_RISK_NAMES[k][0 if ru else 1] for k in ar.get("tested", []) if k in _RISK_NAMES]
@@ -514,9 +518,10 @@ def opinion_model(document: Mapping[str, Any], text: Mapping[str, Any], lang: st
         f"Суммы в {unit}. Доля перестраховщика по видам резервов — в приложении XLSX (лист reserves)." if ru else
         f"Amounts in {unit}. The reinsurer's share by reserve — XLSX annex (sheet reserves).")}]
     if inc > 0:
-        p91.append(_p(f"С учетом дополнительных рисков (п. 8.9) резервы увеличены на {_money(inc, lang)} {unit}." if ru
-                       else f"With the additional risks (item 8.9) the reserves increase by {_money(inc, lang)} "
-                            f"{unit}."))
+        p91.append(_p(f"Таблица показывает рассчитанные резервы; с учетом дополнительных рисков (п. 8 9)) их следует "
+                       f"увеличить на {_money(inc, lang)} {unit}." if ru else
+                       f"The table shows the calculated reserves; with the additional risks (item 8(9)) they are to be "
+                       f"increased by {_money(inc, lang)} {unit}."))
     ad = _table(document, "adequacy")
     adq = document["adequacy"]
     p92 = [_p(f"Ретроспективный анализ за {adq['months']} месяцев: с {_date(adq['start'])} по {_date(adq['end'])}; "

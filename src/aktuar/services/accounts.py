@@ -1361,6 +1361,18 @@ def revoke_token(db: Database, actor: Actor, prefix: str, now: datetime | None =
     return _admin_op(db, actor, "service_account.revoke", "account", "token.revoke", _printable(p, 16), work)
 
 
+
+def _service_actor_name(sa: ServiceAccount) -> str:
+    """The acting name of a technological account: ``svc:<system>/<name>``, unique per account — cut to 64
+    characters with the account's number kept, so two accounts never share a name (jobs and audit records
+    belong to one of them)."""
+    name = f"svc:{sa.system}/{sa.name}"
+    if len(name) <= 64:
+        return name
+    tail = f"~#{sa.id}"
+    return name[: 64 - len(tail)] + tail
+
+
 def authenticate_token(db: Database, token: str, now: datetime | None = None, *, source: str | None = None) -> Actor:
     """The actor of an API token (via ``api``, roles of its technological account, limited to the token's
     scopes). ``TokenInvalid`` when it is malformed, unknown, revoked or expired, or the account is not active.
@@ -1389,7 +1401,7 @@ def authenticate_token(db: Database, token: str, now: datetime | None = None, *,
             if person is None or person.status != "active":
                 reason = "responsible_person_disabled"
         src = (source or "api") + (f" token={prefix}" if prefix and t is not None else "")
-        name = f"svc:{sa.system}/{sa.name}"[:64] if sa is not None else "unknown"
+        name = _service_actor_name(sa) if sa is not None else "unknown"
         who = Actor(username=name, roles=frozenset(json.loads(sa.roles or "[]")) if sa else frozenset(),
                     source=src[:200], via="api",
                     scopes=frozenset(json.loads(t.scopes or "[]")) if t is not None else frozenset())

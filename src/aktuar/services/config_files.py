@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,10 @@ def read_toml(path: str | Path, what: str = "configuration") -> tuple[Path, dict
         raise InputError(f"the {what} is not UTF-8 text", file=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
+
+
+CONFINED_TO: ContextVar[Path | None] = ContextVar("aktuar_config_confined_to", default=None)
+"""While set (unpacking a close package), every file a configuration names must lie inside this folder."""
 
 
 class ConfigReader:
@@ -75,6 +80,13 @@ class ConfigReader:
     def file(self, table: dict[str, Any], key: str, where: str) -> Path:
         name: str = self.take(table, key, where, str)
         p = (self.base / name).resolve()
+        root = CONFINED_TO.get()
+        if root is not None and not p.is_relative_to(root.resolve()):
+            # a package's configuration: the same answer whether or not such a file exists (no probing of the
+            # server's files), and no server path in it
+            full = f"{where}.{key}" if where else key
+            raise self.error(full, f"'{full}' names a file outside the package: the inputs of a close are files of "
+                                   "its package, named by relative paths without '..'")
         if not p.is_file():
             full = f"{where}.{key}" if where else key
             raise self.error(full, f"the file '{name}' named by '{full}' does not exist (relative to the "

@@ -251,26 +251,27 @@ def unpack(package: Path | str, dest: Path | str, *, filename: str | None = None
         raise InputError(f"the package has no {cfg_name} at its root: zip the close configuration and the files "
                          f"it names (or give the folder: 'aktuar runs import FOLDER --kind {lay.kind}')", file=label)
     config_path = root / cfg_name
+    from aktuar.services.config_files import CONFINED_TO
+
+    token = CONFINED_TO.set(root)
     try:
         listed = lay.files(config_path)
     except InputError as exc:
         raise _relabel(exc, root, label) from None
+    finally:
+        CONFINED_TO.reset(token)
     named: set[str] = set()
     for p in listed:
         rel = _inside(p, root)
         if rel is None:
-            raise InputError(f"{cfg_name} names a file outside the package ({_shown(p, root)}): the inputs of a "
-                             "close are files of its package, named by relative paths without '..'", file=label)
+            raise InputError(f"{cfg_name} names a file outside the package: the inputs of a close are files of its "
+                             "package, named by relative paths without '..'", file=label)
         named.add(rel)
     extra = sorted(set(files) - named)
     if extra:
         raise InputError(f"the package holds file(s) that {cfg_name} does not name: "
                          f"{', '.join(extra[:10])}{' …' if len(extra) > 10 else ''}; remove them", file=label)
     return config_path
-
-
-def _shown(p: Path, root: Path) -> str:
-    return str(p).replace(str(root), "<package>")
 
 
 def _relabel(exc: InputError, root: Path, label: str) -> InputError:

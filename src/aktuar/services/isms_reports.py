@@ -45,6 +45,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import secrets
@@ -101,6 +102,7 @@ PACKAGE_NAME = re.compile(r"^(isms|secp)-\d{4}-\d{8}T\d{6}Z-[0-9a-f]{8}\.akp$")
 FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
 MAX_CERTIFICATE_BYTES = 64 * 1024
 MAX_ENTRY_BYTES = 256 * 1024 * 1024  # a package member larger than this (uncompressed) is not read
+MEMBER_LIMITS = {"manifest.json": 1024 * 1024, "manifest.sig": 4096}  # far above any real one; content.p7m: above
 _PREFIX = {KIND_ISMS: "isms", KIND_SECP: "secp"}
 DC_SYSTEMS = {  # NB Resolution 164 paragraph 36
     "access_control": ("система контроля и управления доступом", "access monitoring and control system"),
@@ -434,6 +436,24 @@ def _atomic_write(path: Path, raw: bytes, mode: int | None = None) -> None:
         tmp.unlink(missing_ok=True)
 
 
+@contextmanager
+def _undo_on_failure(p: Path) -> Iterator[None]:
+    """``p`` is written inside a database transaction: if the transaction fails (even at its commit) ``p`` is put
+    back as it was — removed when it did not exist — so no package lies there without its record."""
+    before = p.read_bytes() if p.is_file() else None
+    try:
+        yield
+    except BaseException:
+        try:
+            if before is None:
+                p.unlink(missing_ok=True)
+            elif not p.is_file() or p.read_bytes() != before:
+                _atomic_write(p, before)
+        except OSError:
+            logging.getLogger("aktuar.isms").exception("could not restore %s after a failed transaction", p.name)
+        raise
+
+
 def _write_package(path: Path, manifest: dict[str, Any], envelope: bytes, signer: keys.Signer) -> bytes:
     raw = _package_bytes(manifest, envelope, signer)
     _atomic_write(path, raw)
@@ -554,7 +574,7 @@ def build_isms_report(db: Database, actor: Actor, *, year: int, organization: st
         signers = [_signer_entry(db, actor, "head of information security", at)]
         manifest, envelope, _data, _cert, signer = _build(db, actor, data, recipient_cert, signers, at)
         raw = _package_bytes(manifest, envelope, signer)
-        with db.session() as s:
+        with _undo_on_failure(p), db.session() as s:
             sid = _record(s, actor, manifest, p.name, raw, at)
             audit.record(s, actor, "business", "isms.report.submit", object=f"{KIND_ISMS}:{y}",
                          details={"package": p.name, "package_sha256": _sha(raw),
@@ -588,7 +608,7 @@ def prepare_secp_report(db: Database, ciso: Actor, *, year: int, organization: s
         manifest, envelope, data_bytes, cert, signer = _build(db, ciso, data, recipient_cert, signers, at)
         manifest["status"] = AWAITING
         raw = _package_bytes(manifest, envelope, signer)
-        with db.session() as s:
+        with _undo_on_failure(p), db.session() as s:
             audit.record(s, ciso, "business", "secp.report.prepare", object=f"{KIND_SECP}:{y}",
                          details={"package": p.name, "package_sha256": _sha(raw),
                                   "content_sha256": manifest["content_sha256"]}, at=at)
@@ -653,7 +673,7 @@ def countersign_secp_report(db: Database, executive: Actor, package: Path | str,
                                       "envelope_sha256": old["envelope"]["sha256"]})
             assert manifest["files"]["report.json"] == old["files"]["report.json"]
             raw = _package_bytes(manifest, envelope, signer)
-            with db.session() as s:
+            with _undo_on_failure(p), db.session() as s:
                 sid = _record(s, executive, manifest, p.name, raw, at)
                 audit.record(s, executive, "business", "secp.report.submit", object=f"{KIND_SECP}:{manifest['year']}",
                              details={"package": p.name, "package_sha256": _sha(raw),
@@ -941,8 +961,14 @@ class PackageCheck:
 
 
 def _oversized(z: zipfile.ZipFile) -> list[str]:
-    return [f"{i.filename[:80]} is larger than {MAX_ENTRY_BYTES // (1 << 20)} MB uncompressed" for i in z.infolist()
-            if i.file_size > MAX_ENTRY_BYTES]
+    """Members larger (uncompressed) than a package ever holds: the manifest and its signature are small."""
+    out = []
+    for i in z.infolist():
+        limit = MEMBER_LIMITS.get(i.filename, MAX_ENTRY_BYTES)
+        if i.file_size > limit:
+            size = f"{limit // (1 << 20)} MB" if limit >= 1 << 20 else f"{limit} bytes"
+            out.append(f"{i.filename[:80]} is larger than {size} uncompressed")
+    return out
 
 
 def verify_package(path: Path | str, *, data_dir: Path | None = None,

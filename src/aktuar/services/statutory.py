@@ -526,19 +526,27 @@ def measure_statutory(config: StatutoryConfig, *, progress: Progress | None = No
                           {"paid_claims": paid_claims, "paid_expenses": paid_exp})
 
 
-def _mack_se(res: IBNRResult | None) -> float | None:
-    """Mack's standard error of the chain-ladder reserve on the class's incurred triangle (None when the
-    triangle cannot give one: a single origin or development period, no positive amounts)."""
+def _mack_se(res: IBNRResult | None, bf: bool = False) -> float | None:
+    """Mack's standard error of the class's IBNR: on its incurred triangle with the development the reserve used
+    (for a Bornhuetter–Ferguson reserve: the chain ladder's coefficient of variation × the BF IBNR). None when the
+    triangle cannot give one (a single origin or development period, no positive amounts)."""
     from aktuar.core.reserving import Mack
 
     if res is None:
         return None
     try:
-        fit = Mack().fit(res.result.triangle)
+        fit = Mack().fit(res.result.triangle, res.result.development)
     except (InputError, ValueError, FloatingPointError):
         return None
     se = None if fit.total_se is None else float(fit.total_se[0])
-    return se if se is not None and np.isfinite(se) else None
+    if se is None or not np.isfinite(se):
+        return None
+    if bf:
+        cl_ibnr = float(fit.ibnr[0].sum())
+        if cl_ibnr <= 0:
+            return None
+        return se / cl_ibnr * max(float(res.gross[0]), 0.0)
+    return se
 
 
 def _additional_risks(config: StatutoryConfig, now: ClassReserves, adequacy: AdequacyResult,
@@ -551,9 +559,10 @@ def _additional_risks(config: StatutoryConfig, now: ClassReserves, adequacy: Ade
     how: dict[str, str] = {}
     if spec.uncertainty_confidence is not None:
         for k, c in enumerate(classes):
-            se[c] = _mack_se(now.ibnr[k])
+            se[c] = _mack_se(now.ibnr[k], config.spec(c).ibnr_method == "bf")
             how[c] = ("Mack's standard error of the chain ladder on the class's incurred triangle" +
-                      (", applied to the Bornhuetter–Ferguson reserve" if config.spec(c).ibnr_method == "bf" else ""))
+                      (": its coefficient of variation × the Bornhuetter–Ferguson IBNR"
+                       if config.spec(c).ibnr_method == "bf" else ""))
     payments: dict[str, FloatArray] = {}
     if spec.excess_inflation is not None:
         for k, c in enumerate(classes):

@@ -107,11 +107,39 @@ def _audit_internal_error(request: Request, cid: str, exc: BaseException) -> Non
 
 
 class SecurityMiddleware:
-    """Correlation id, security headers on every response, and the last-resort error handler."""
+    """Correlation id, security headers on every response, the last-resort error handler, and the bounds of an
+    upload: a multipart body is refused *before it is read* (FastAPI parses a form — spooling its files to disk —
+    before any dependency runs) unless it declares a ``Content-Length`` within the upload limit (the server then
+    reads no more than that) and comes with a session cookie or a bearer token (who it is, and whether they may
+    upload, is checked afterwards as for every request)."""
 
     def __init__(self, app: ASGIApp, fastapi_app: FastAPI) -> None:
         self.app = app
         self.fastapi_app = fastapi_app
+
+    @staticmethod
+    def _multipart(scope: Scope) -> bool:
+        return any(k == b"content-type" and v.lower().startswith(b"multipart/") for k, v in scope.get("headers", []))
+
+    def _upload_refusal(self, scope: Scope) -> Response | None:
+        headers = {k.lower(): v for k, v in scope.get("headers", [])}
+        request = Request(scope)
+        cookie = headers.get(b"cookie", b"").decode("latin-1")
+        if SESSION_COOKIE + "=" not in cookie and b"authorization" not in headers:
+            if str(scope.get("path", "")).startswith("/api/"):
+                resp = error_response(request, 401, "error.unauthorized")
+                resp.headers["WWW-Authenticate"] = "Bearer"
+                return resp
+            return RedirectResponse("/login", status_code=303)
+        from aktuar.web.routers.work import FORM_OVERHEAD, upload_limit
+
+        limit = upload_limit(request) + FORM_OVERHEAD
+        raw = headers.get(b"content-length", b"").decode("latin-1")
+        if not raw.isdigit():
+            return error_response(request, 411, "error.length_required")
+        if int(raw) > limit:
+            return error_response(request, 413, "error.too_large", mb=upload_limit(request) // (1024 * 1024))
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -137,6 +165,11 @@ class SecurityMiddleware:
                     headers["Cache-Control"] = "no-cache"
             await send(message)
 
+        if not static and scope.get("method") in ("POST", "PUT", "PATCH") and self._multipart(scope):
+            refusal = self._upload_refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send_with_headers)
+                return
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception as exc:  # noqa: BLE001 - the last resort: details to the log and audit, not the client

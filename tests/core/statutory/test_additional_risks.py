@@ -33,9 +33,15 @@ def test_runoff_deficiency_applies_last_years_shortfall_to_todays_reserve() -> N
     assert runoff_deficiency(ad, {"A": 200.0, "B": 300.0}, materiality=0.15)[0].increase == 0.0
 
 
-def test_runoff_deficiency_without_a_reserve_at_the_start_adds_nothing() -> None:
-    ad = adequacy_test(["A"], [0.0], [10.0], [5.0])
-    assert runoff_deficiency(ad, {"A": 50.0}) == []
+def test_runoff_without_a_reserve_at_the_start_adds_the_shortfall() -> None:
+    """No reserve at the start but claims incurred before it ran off (paid 10, 5 still reserved): insufficient in
+    item 9(2), so item 8(9) must not say "no additional risks" — the shortfall itself is added."""
+    ad = adequacy_test(["A", "B"], [0.0, 0.0], [10.0, 0.0], [5.0, 0.0])
+    assert ad.insufficient == ("A",)
+    a, b = runoff_deficiency(ad, {"A": 50.0, "B": 20.0})
+    assert a.present and a.increase == pytest.approx(15.0) and a.parameter is None
+    assert "shortfall" in a.basis
+    assert not b.present and b.increase == 0.0
 
 
 def test_lognormal_margin_matches_scipy_and_has_the_reserves_moments() -> None:

@@ -12,11 +12,14 @@ recorded as tested and absent (the conclusion "no additional risks" needs the te
 12 months were insufficient (payments in the period + the re-estimated reserve at the end > the reserve at the
 start, ``R0 < P + R1``) was under-reserved by the ratio ``d = (P + R1 − R0) / R0``. If the same methods and
 assumptions produced today's claims reserve ``R``, the same proportion is expected to be missing:
-``increase = d × R`` (only where ``d`` exceeds the materiality ``m``, default 0).
+``increase = d × R`` (only where ``d`` exceeds the materiality ``m``, default 0). A class with no claims reserve
+at the start whose claims nevertheless ran off (``P + R1 > 0``) has no ratio: the shortfall ``P + R1`` itself is
+added.
 
 **Reserve uncertainty.** The claims reserve ``R`` of a class is a best estimate with a standard error ``se``
-(Mack 1993 for a chain-ladder reserve; for a Bornhuetter–Ferguson reserve the chain ladder's coefficient of
-variation is applied to the BF reserve — an approximation, recorded). With a lognormal distribution of the
+(Mack 1993 on the class's incurred triangle with the development the reserve used; for a Bornhuetter–Ferguson
+reserve the chain ladder's coefficient of variation ``se_CL / IBNR_CL`` is applied to the BF IBNR — an
+approximation, recorded). With a lognormal distribution of the
 reserve with that mean and standard deviation (``σ² = ln(1 + (se/R)²)``, ``μ = ln R − σ²/2``) the reserve at the
 confidence level ``α`` is ``q_α = exp(μ + σ·Φ⁻¹(α))`` and ``increase = max(q_α − R, 0)`` — the margin that
 brings the reserve to ``α`` (the approach of IFRS 17 para 119 and of the RA confidence level; England &
@@ -144,6 +147,16 @@ def runoff_deficiency(adequacy: AdequacyResult, claims_reserves: Mapping[str, fl
             continue
         reserve = _amount(claims_reserves[ln.name], f"claims reserve of {ln.name}")
         if ln.reserve_start <= 0:
+            short = ln.paid + ln.reserve_end - ln.reserve_start
+            if short > 0 and not ln.sufficient:
+                out.append(AdditionalRisk(
+                    "runoff_deficiency", ln.name, reserve, None, short,
+                    f"no claims reserve at the start, while payments ({ln.paid:,.2f}) and the re-estimated reserve "
+                    f"({ln.reserve_end:,.2f}) for those claims came to {short:,.2f}: no ratio to apply, the "
+                    "shortfall itself is added"))
+            else:
+                out.append(AdditionalRisk("runoff_deficiency", ln.name, reserve, None, 0.0,
+                                          "no claims reserve at the start and no run-off of claims incurred before it"))
             continue
         d = (ln.paid + ln.reserve_end - ln.reserve_start) / ln.reserve_start
         if d > m and not ln.sufficient:

@@ -85,6 +85,8 @@ def upload(request: Request, who: PostWho, file: Annotated[UploadFile, File()],
     """A data file, or (kind ``ifrs17``) an IFRS 17 close package: a ZIP checked like
     ``aktuar runs import --kind ifrs17``; a refusal shows the validation report (file, member, row, column)."""
     assert who.actor is not None
+    if kind not in UPLOAD_KINDS:
+        raise InputError(f"unknown dataset kind '{kind[:20]}': choose one of {', '.join(UPLOAD_KINDS)}")
     if kind == "ifrs17":
         out = ifrs17_web.import_package_upload(db_of(request), who.actor, file.filename or "", file.file,
                                                max_bytes=upload_limit(request), now=now_of(request))
