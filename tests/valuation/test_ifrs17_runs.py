@@ -89,8 +89,9 @@ def test_malicious_and_broken_packages_are_refused(database, close_folder, tmp_p
                              "no ifrs17.toml"),
         "zip bomb": (_zip(tmp_path / "i.zip", bomb), "ZIP bomb"),
         "not a zip": (tmp_path / "j.zip", "not a ZIP"),
+        # a path leaving the package: the same answer whether or not the file exists (no probing of the server)
         "config names missing ../": (_zip(tmp_path / "l.zip", {**good, CONFIG_NAME: toml.replace(
-            'file = "curves.csv"', 'file = "../curves.csv"').encode()}), "does not exist"),
+            'file = "curves.csv"', 'file = "../curves.csv"').encode()}), "outside the package"),
         "missing named file": (_zip(tmp_path / "k.zip", {k: v for k, v in good.items() if k != "curves.csv"}),
                                "does not exist"),
     }

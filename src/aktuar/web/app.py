@@ -136,9 +136,11 @@ class SecurityMiddleware:
         limit = upload_limit(request) + FORM_OVERHEAD
         raw = headers.get(b"content-length", b"").decode("latin-1")
         if not raw.isdigit():
-            return error_response(request, 411, "error.length_required")
+            return error_response(request, 411, "error.refused",
+                                  detail="an upload must declare its size (Content-Length)")
         if int(raw) > limit:
-            return error_response(request, 413, "error.too_large", mb=upload_limit(request) // (1024 * 1024))
+            return error_response(request, 413, "error.refused", detail="the file is larger than the upload limit "
+                                                                        f"of {upload_limit(request) // (1 << 20)} MB")
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

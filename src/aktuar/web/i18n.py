@@ -160,10 +160,6 @@ CATALOG: dict[str, dict[str, str]] = {
                    "en": "Request refused: the form is stale or came from another site. Reload the page and try "
                          "again."},
     "error.invalid": {"ru": "Неверные данные запроса.", "en": "The request data are not valid."},
-    "error.too_large": {"ru": "Файл больше допустимого размера загрузки ({mb} МБ).",
-                        "en": "The file is larger than the upload limit of {mb} MB."},
-    "error.length_required": {"ru": "Загрузка должна указывать свой размер (Content-Length).",
-                              "en": "An upload must declare its size (Content-Length)."},
     "error.refused": {"ru": "Операция отклонена: {detail}", "en": "Operation refused: {detail}"},
     "error.unavailable": {"ru": "Сервис временно недоступен. Повторите позже (идентификатор {cid}).",
                           "en": "The service is temporarily unavailable. Try again later (reference {cid})."},
