@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from aktuar.security import audit, rbac
 from aktuar.security.context import Actor
 from aktuar.services import valuation
 from aktuar.services.methodology import IntegrityFailure, WorkflowError, database_errors, guarded
-from aktuar.services.web_support import Download
+from aktuar.services.web_support import Download, place_audited
 from aktuar.store.db import Database
 from aktuar.store.models import AuditEvent, Dataset, Methodology
 
@@ -172,24 +171,7 @@ def write_run_pdf(db: Database, actor: Actor, run_id: int, path: Path | str, lan
         data = report_data(db, actor, run_id, now=now)
         content = run_pdf.render_pdf(data, language)
         digest = hashlib.sha256(content).hexdigest()
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(content)
-            placed = False
-            try:
-                with database_errors(), db.session() as s:
-                    audit.record(s, actor, "business", "report.export", object=obj,
-                                 details=_details(path.name, language, data, digest, via))
-                    os.replace(tmp, path)  # the file appears only with its audit record (commit follows)
-                    placed = True
-            except BaseException:
-                if placed and path.exists():  # the audit record was not committed: no unaudited export
-                    path.unlink()
-                raise
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        place_audited(db, actor, path, content, obj, _details(path.name, language, data, digest, via))
         return valuation.ExportInfo(path, len(data.rows), digest, data.status)
 
     return guarded(db, actor, "report.export", obj, work, details={"format": "pdf", "via": via})

@@ -462,8 +462,6 @@ def write_run_xlsx(db: Database, actor: Actor, run_id: int, path: Path | str, la
     """Write the XLSX of run ``run_id`` in ``lang`` to ``path`` (a ``.xlsx`` file in an existing folder): the file
     appears only with its audit record (``report.export`` with the SHA-256 and the language); a refusal leaves no
     file and is audited."""
-    import os
-
     path = Path(path)
     obj = f"run:{run_id}"
 
@@ -476,27 +474,34 @@ def write_run_xlsx(db: Database, actor: Actor, run_id: int, path: Path | str, la
             raise InputError(f"the folder {path.parent} does not exist: create it or choose another file")
         _name, content, run, n = _run_xlsx(db, actor, run_id, language)
         digest = hashlib.sha256(content).hexdigest()
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                fh.write(content)
-            placed = False
-            try:
-                with database_errors(), db.session() as s:
-                    audit.record(s, actor, "business", "report.export", object=obj,
-                                 details=_xlsx_details(path.name, language, n, digest, run, via))
-                    os.replace(tmp, path)  # the file appears only with its audit record (commit follows)
-                    placed = True
-            except BaseException:
-                if placed and path.exists():  # the audit record was not committed: no unaudited export
-                    path.unlink()
-                raise
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        place_audited(db, actor, path, content, obj, _xlsx_details(path.name, language, n, digest, run, via))
         return valuation.ExportInfo(path, n, digest, run.status)
 
     return guarded(db, actor, "report.export", obj, work, details={"format": "xlsx", "via": via})
+
+
+def place_audited(db: Database, actor: Actor, path: Path, content: bytes, obj: str, details: dict[str, Any]) -> None:
+    """Write ``content`` to ``path`` so that the file appears only together with its ``report.export`` audit
+    record: written beside it first, renamed inside the record's transaction, removed again if the commit fails."""
+    import os
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(content)
+        placed = False
+        try:
+            with database_errors(), db.session() as s:
+                audit.record(s, actor, "business", "report.export", object=obj, details=details)
+                os.replace(tmp, path)  # the file appears only with its audit record (commit follows)
+                placed = True
+        except BaseException:
+            if placed and path.exists():  # the audit record was not committed: no unaudited export
+                path.unlink()
+            raise
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def _xlsx_details(name: str, lang: str, rows: int, digest: str, run: Any, via: str) -> dict[str, Any]:
